@@ -1,0 +1,50 @@
+# auditlog: `make run` (the incident demo) and `make test` (the whole suite) each set
+# themselves up from nothing: virtualenv, pinned dependencies, local services.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test up down reset lint bench venv clean
+
+run: $(STAMP) up
+	$(BIN)/auditlog db migrate
+	$(BIN)/auditlog demo
+
+# The test session starts its own throw-away services (unless DATABASE_URL and
+# KAFKA_BOOTSTRAP_SERVERS point at external ones) and stops them when it ends.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+up: $(STAMP)
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \
+		echo "using external services from DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS"; \
+	else \
+		$(BIN)/python -m devstack up; \
+	fi
+
+down: $(STAMP)
+	$(BIN)/python -m devstack down
+
+# stop the local services and forget their data (the dev ledger too)
+reset: down
+	rm -rf .devstack
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean: down
+	rm -rf $(VENV) .devstack .env .pytest_cache .mypy_cache .ruff_cache

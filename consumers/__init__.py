@@ -1,0 +1,1 @@
+"""Long-running processes over Kafka and the ledger: the ledger writer (projector and detector later)."""

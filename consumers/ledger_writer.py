@@ -1,0 +1,244 @@
+"""The ledger writer: consume admin actions and append each exactly once to the ledger.
+
+One loop iteration is one batch: poll, decode, split into accepted events and
+rejections, then append both *and the next offsets* in one Postgres
+transaction. On (re)assignment the writer seeks to the offsets stored in
+Postgres, never Kafka's committed ones, so a crash or rebalance can neither
+repeat nor skip a batch. Bad messages land in ``rejected``; the writer keeps going.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from kafka import KafkaConsumer
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+
+from domain.errors import AuditError, DecodeError, InvalidEvent, ServiceUnavailable
+from ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
+from ledger.db import connect, translated_errors
+from ledger.sql import query
+from schemas.codec import decode
+
+log = logging.getLogger(__name__)
+
+# Tansu (the local broker) completes group joins in ~3 s with this interval and
+# not within 20 s with the 300 s default; it also bounds how long a frozen
+# writer can hold its partitions before the group moves them.
+MAX_POLL_INTERVAL_MS = 10_000
+SESSION_TIMEOUT_MS = 6_000
+
+
+@dataclass
+class WriterStats:
+    appended: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class WriterConfig:
+    database_url: str
+    bootstrap_servers: str
+    topic: str
+    group: str
+    batch_size: int = 5000
+    poll_timeout_ms: int = 500
+    idle_grace_s: float = 1.0  # --until-idle: caught up for this long means idle
+    join_timeout_s: float = 60.0
+
+
+class LedgerWriter:
+    def __init__(self, config: WriterConfig, on_batch: Callable[[WriterStats], None] | None = None) -> None:
+        self.config = config
+        self.stats = WriterStats()
+        self._stop = threading.Event()
+        self._on_batch = on_batch
+        self._conn: psycopg.Connection | None = None
+        self._consumer: KafkaConsumer | None = None
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current batch, commit and return (SIGTERM does this)."""
+        self._stop.set()
+
+    def run(self, until_idle: bool = False) -> WriterStats:
+        self._conn = self._connect_with_retry()
+        self._consumer = self._open_consumer()
+        try:
+            self._loop(until_idle)
+        finally:
+            self._consumer.close(autocommit=False)
+            self._conn.close()
+        return self.stats
+
+    # -- the loop ---------------------------------------------------------
+
+    def _loop(self, until_idle: bool) -> None:
+        assert self._consumer is not None
+        idle_since: float | None = None
+        joined_by = time.monotonic() + self.config.join_timeout_s
+        while not self._stop.is_set():
+            polled = self._consumer.poll(timeout_ms=self.config.poll_timeout_ms,
+                                         max_records=self.config.batch_size)
+            records = [r for batch in polled.values() for r in batch]
+            if records:
+                self._write_with_retry(records)
+                idle_since = None
+                continue
+            if not until_idle:
+                continue
+            if not self._consumer.assignment():
+                if time.monotonic() > joined_by:
+                    raise ServiceUnavailable(
+                        f"no partitions of {self.config.topic!r} assigned after "
+                        f"{self.config.join_timeout_s:.0f}s (does the topic exist?)", retriable=True)
+                continue
+            if self._caught_up():
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since >= self.config.idle_grace_s:
+                    return
+            else:
+                idle_since = None
+
+    def _caught_up(self) -> bool:
+        assert self._consumer is not None
+        assigned = list(self._consumer.assignment())
+        ends = self._consumer.end_offsets(assigned)
+        return all(self._consumer.position(tp) >= ends[tp] for tp in assigned)
+
+    # -- one batch --------------------------------------------------------
+
+    def _write_with_retry(self, records: Sequence[Any]) -> None:
+        incoming, rejections, ranges = _classify(records)
+        delay = 0.2
+        while True:
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = connect(self.config.database_url)
+                result = append_batch(self._conn, self.config.group, incoming, rejections, ranges)
+                break
+            except StaleBatch as exc:
+                # we lost these partitions while busy and someone else wrote them:
+                # drop the batch and resume from what the ledger holds
+                log.warning("%s", exc.reason)
+                self._reseek()
+                return
+            except ServiceUnavailable as exc:
+                # Postgres restarting or unreachable: the batch is still in memory and
+                # nothing of it committed, so retrying it whole is safe.
+                log.warning("ledger unavailable, retrying in %.1fs: %s", delay, exc.reason)
+                if self._conn is not None:
+                    self._conn.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.stats.appended += result.appended
+        self.stats.duplicates += result.duplicates
+        self.stats.rejected += result.rejected
+        self.stats.batches += 1
+        if self._on_batch is not None:
+            self._on_batch(self.stats)
+
+    # -- set-up -----------------------------------------------------------
+
+    def _connect_with_retry(self, attempts: int = 30) -> psycopg.Connection:
+        for attempt in range(attempts):
+            try:
+                return connect(self.config.database_url)
+            except ServiceUnavailable:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(min(0.2 * 2**attempt, 5.0))
+        raise AssertionError("unreachable")
+
+    def _open_consumer(self) -> KafkaConsumer:
+        try:
+            consumer = KafkaConsumer(
+                bootstrap_servers=self.config.bootstrap_servers,
+                group_id=self.config.group,
+                client_id="auditlog-ledger-writer",
+                enable_auto_commit=False,  # offsets live in Postgres, with the rows
+                auto_offset_reset="earliest",
+                max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+                session_timeout_ms=SESSION_TIMEOUT_MS,
+                max_partition_fetch_bytes=4 * 1024 * 1024,
+            )
+        except KafkaError as exc:
+            raise ServiceUnavailable(
+                f"cannot reach the Kafka broker at {self.config.bootstrap_servers}: {exc}") from exc
+        consumer.subscribe([self.config.topic], listener=_SeekToLedgerOffsets(self, consumer))
+        return consumer
+
+    def _reseek(self) -> None:
+        assert self._consumer is not None
+        offsets = self.stored_offsets()
+        for tp in self._consumer.assignment():
+            if tp.partition in offsets:
+                self._consumer.seek(tp, offsets[tp.partition])
+
+    def stored_offsets(self) -> dict[int, int]:
+        assert self._conn is not None
+        with translated_errors():
+            rows = self._conn.execute(
+                query("stored_offsets"), {"group": self.config.group, "topic": self.config.topic}
+            ).fetchall()
+            self._conn.commit()  # end the read transaction; batches open their own
+        return {int(partition): int(offset) for partition, offset in rows}
+
+
+class _SeekToLedgerOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On every assignment, resume each partition where the ledger says, not Kafka."""
+
+    def __init__(self, writer: LedgerWriter, consumer: KafkaConsumer) -> None:
+        self.writer = writer
+        self.consumer = consumer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        # nothing to flush: every batch is committed before the next poll
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        offsets = self.writer.stored_offsets()
+        for tp in assigned:
+            if tp.partition in offsets:
+                self.consumer.seek(tp, offsets[tp.partition])
+            else:
+                self.consumer.seek_to_beginning(tp)
+        log.info("assigned %s", sorted(tp.partition for tp in assigned))
+
+
+def _classify(
+    records: Sequence[Any],
+) -> tuple[list[Incoming], list[Rejection], dict[tuple[str, int], OffsetRange]]:
+    incoming: list[Incoming] = []
+    rejections: list[Rejection] = []
+    ranges: dict[tuple[str, int], OffsetRange] = {}
+    for record in records:
+        key = (record.topic, record.partition)
+        span = ranges.get(key)
+        ranges[key] = OffsetRange(
+            first=record.offset if span is None else min(span.first, record.offset),
+            next=record.offset + 1 if span is None else max(span.next, record.offset + 1),
+        )
+        value = record.value
+        try:
+            if value is None:
+                raise DecodeError("empty message (no value)")
+            decoded = decode(value)
+            decoded.event.validate()
+        except (DecodeError, InvalidEvent) as exc:
+            rejections.append(Rejection(record.topic, record.partition, record.offset, record.key,
+                                        value, exc.reason))
+            continue
+        incoming.append(Incoming(record.topic, record.partition, record.offset, decoded.event,
+                                 value, decoded.fingerprint))
+    return incoming, rejections, ranges
+

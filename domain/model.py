@@ -1,0 +1,125 @@
+"""``AdminAction``: one admin action, exactly as the contract describes it.
+
+Times are always timezone-aware UTC; a naive time is refused at construction
+because an audit trail whose clock is ambiguous is not evidence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.catalog import ActorKind, TargetType, is_known, target_type_of
+from domain.errors import InvalidEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    kind: str
+    display_name: str | None = None
+    org: str | None = None
+    team: str | None = None
+    session_id: str | None = None
+    source_ip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    type: str
+    id: str
+    handle: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    tool: str
+    request_id: str | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAction:
+    event_id: str
+    occurred_at: datetime
+    actor: Actor
+    action: str
+    target: Target
+    reason: str | None = None
+    ticket: str | None = None
+    changes: tuple[Change, ...] = ()
+    source: Source | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    def change(self, name: str) -> Change | None:
+        """The change to field ``name`` this event carries, if any.
+
+        Facts beyond the fixed fields travel as changes too: an offboarding's
+        ``engagement_end``, a granted ``role``, an update's ``handle``."""
+        for change in self.changes:
+            if change.field == name:
+                return change
+        return None
+
+    def validate(self) -> AdminAction:
+        """Return self if the event honours the contract, else raise ``InvalidEvent``
+        naming the bad field and why."""
+        _require_uuid("event_id", self.event_id)
+        _require_utc("occurred_at", self.occurred_at)
+        _require_text("actor.id", self.actor.id)
+        if self.actor.kind not in {k.value for k in ActorKind}:
+            raise InvalidEvent(
+                f"actor.kind: {self.actor.kind!r} is not one of "
+                f"{', '.join(k.value for k in ActorKind)}"
+            )
+        if not is_known(self.action):
+            raise InvalidEvent(f"action: {self.action!r} is not in the action catalog")
+        if self.target.type not in {t.value for t in TargetType}:
+            raise InvalidEvent(f"target.type: {self.target.type!r} is not account, actor or content")
+        expected = target_type_of(self.action)
+        if expected is not None and self.target.type != expected.value:
+            raise InvalidEvent(
+                f"target.type: {self.action} applies to {expected.value}, not {self.target.type}"
+            )
+        _require_text("target.id", self.target.id)
+        return self
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utc(dt: datetime) -> datetime:
+    """Normalise an aware datetime to UTC; refuse a naive one."""
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        raise InvalidEvent("occurred_at: time has no UTC offset")
+    return dt.astimezone(timezone.utc)
+
+
+def _require_uuid(name: str, value: Any) -> None:
+    try:
+        uuid.UUID(str(value))
+    except ValueError as exc:
+        raise InvalidEvent(f"{name}: {value!r} is not a UUID") from exc
+
+
+def _require_utc(name: str, value: Any) -> None:
+    if not isinstance(value, datetime):
+        raise InvalidEvent(f"{name}: expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidEvent(f"{name}: time has no UTC offset")
+
+
+def _require_text(name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEvent(f"{name}: must be a non-empty string")

@@ -1,0 +1,1 @@
+"""The faces of auditlog: the ``auditlog`` CLI (and later the HTTP API and web console)."""

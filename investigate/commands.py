@@ -1,0 +1,161 @@
+"""What each ``auditlog`` subcommand does, given parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from datetime import datetime, timezone
+from types import FrameType
+from typing import Any
+
+from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
+from domain.catalog import target_type_of
+from domain.errors import BadInput
+from domain.model import Actor, AdminAction, Target, new_event_id
+from investigate import render
+from investigate.settings import Settings
+from investigate.times import parse_time, show, zone
+from ledger.db import connect
+from ledger.migrate import migrate
+from ledger.read import WhoFilter, who
+from ledger.state import state_at
+from producers.producer import AuditProducer
+from producers.topics import ensure_topic
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    handler = {
+        "db": cmd_db,
+        "emit": cmd_emit,
+        "ingest": cmd_ingest,
+        "state": cmd_state,
+        "who": cmd_who,
+        "demo": cmd_demo,
+    }[args.command]
+    return handler(args, settings)
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings.require_database()) as conn:
+        applied = migrate(conn)
+    if applied:
+        for m in applied:
+            print(f"applied {m.version:03d}_{m.name}")
+    else:
+        print("ledger schema is up to date")
+    return 0
+
+
+def cmd_emit(args: argparse.Namespace, settings: Settings) -> int:
+    tz = zone(args.tz)
+    at = parse_time(args.at, tz, "--at") if args.at else datetime.now(timezone.utc)
+    target_type = target_type_of(args.action)
+    event = AdminAction(
+        event_id=new_event_id(),
+        occurred_at=at.astimezone(timezone.utc),
+        actor=Actor(args.actor, args.actor_kind, org=args.actor_org),
+        action=args.action,
+        target=Target(target_type.value if target_type else "account", args.target, args.handle),
+        reason=args.reason,
+        ticket=args.ticket,
+    ).validate()
+    bootstrap = settings.require_broker()
+    ensure_topic(bootstrap, settings.topic, settings.partitions)
+    with AuditProducer(bootstrap, settings.topic) as producer:
+        meta = producer.emit(event)
+    print(f"emitted {event.event_id} to {meta.topic}[{meta.partition}] at offset {meta.offset}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    stats = ingest(settings, until_idle=args.until_idle, report=_batch_reporter())
+    print(f"ingested {stats.appended} events, {stats.duplicates} duplicates skipped, "
+          f"{stats.rejected} rejected, in {stats.batches} batches")
+    return 0
+
+
+def ingest(settings: Settings, *, until_idle: bool, report: Any = None) -> WriterStats:
+    bootstrap = settings.require_broker()
+    ensure_topic(bootstrap, settings.topic, settings.partitions)
+    writer = LedgerWriter(WriterConfig(settings.require_database(), bootstrap, settings.topic,
+                                       settings.group), on_batch=report)
+
+    def finish(signum: int, frame: FrameType | None) -> None:
+        writer.stop()  # the current batch commits, then run() returns
+
+    previous = signal.signal(signal.SIGTERM, finish), signal.signal(signal.SIGINT, finish)
+    try:
+        return writer.run(until_idle=until_idle)
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+
+
+def _batch_reporter() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def report(stats: WriterStats) -> None:
+        sys.stderr.write(f"\ringested {stats.appended}  rejected {stats.rejected}  "
+                         f"duplicates {stats.duplicates}")
+        sys.stderr.flush()
+
+    return report
+
+
+def cmd_state(args: argparse.Namespace, settings: Settings) -> int:
+    tz = zone(args.tz)
+    at = parse_time(args.at, tz, "--at")
+    known_at = parse_time(args.known_at, tz, "--known-at") if args.known_at else None
+    with connect(settings.require_database()) as conn:
+        state = state_at(conn, args.account, at, known_at)
+    if args.json:
+        render.emit_json(render.state_json(state, at, known_at, tz))
+    else:
+        clock = f" as known at {show(known_at, tz)}" if known_at else ""
+        print(f"{args.account} at {show(at, tz)}{clock}")
+        for line in render.state_lines(state, tz):
+            print(f"  {line}")
+    return 0
+
+
+def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
+    tz = zone(args.tz)
+    if args.limit < 1:
+        raise BadInput("--limit: must be at least 1")
+    where = WhoFilter(
+        actor=args.actor, target=args.target, action=args.action,
+        start=parse_time(args.start, tz, "--from") if args.start else None,
+        end=parse_time(args.end, tz, "--to") if args.end else None,
+    )
+    after = _parse_cursor(args.after) if args.after else None
+    with connect(settings.require_database()) as conn:
+        rows = who(conn, where, limit=args.limit + 1, after=after)
+    page, more = rows[: args.limit], len(rows) > args.limit
+    cursor = _cursor(page[-1]) if more and page else None
+    if args.json:
+        render.emit_json({"events": [render.event_json(r, tz) for r in page], "next": cursor})
+    else:
+        render.table(render.EVENT_HEADERS, [render.event_row(r, tz) for r in page])
+        print(f"({len(page)} events{'; more with --after ' + cursor if cursor else ''})")
+    return 0
+
+
+def _cursor(item: Any) -> str:
+    return f"{item.event.occurred_at.isoformat()}~{item.seq}"
+
+
+def _parse_cursor(text: str) -> tuple[datetime, int]:
+    try:
+        moment, seq = text.rsplit("~", 1)
+        return datetime.fromisoformat(moment), int(seq)
+    except ValueError as exc:
+        raise BadInput(f"--after: {text!r} is not a cursor printed by a previous page") from exc
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from investigate.demo import run_demo
+
+    return run_demo(settings)

@@ -1,0 +1,93 @@
+"""``Settings``: every knob auditlog reads from the environment, built once.
+
+The environment wins; ``.env`` in the working directory (written by
+``make up``) fills in what the environment does not set. A bad value names its
+variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.errors import ConfigError
+
+DEFAULT_TOPIC = "admin-actions"
+DEFAULT_GROUP = "auditlog-ledger-writer"
+
+# name -> what it means; the README and docker-compose.yml use exactly these names
+ENV_VARS: dict[str, str] = {
+    "DATABASE_URL": "Postgres connection URL of the ledger, e.g. postgresql://user@host:5432/auditlog",
+    "KAFKA_BOOTSTRAP_SERVERS": "comma-separated host:port list of the Kafka-protocol broker",
+    "AUDITLOG_TOPIC": f"topic admin actions are emitted to and ingested from (default {DEFAULT_TOPIC})",
+    "AUDITLOG_GROUP": f"consumer group of the ledger writers (default {DEFAULT_GROUP})",
+    "AUDITLOG_PARTITIONS": "partitions to create the topic with when it is missing (default 6)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    bootstrap_servers: str | None
+    topic: str = DEFAULT_TOPIC
+    group: str = DEFAULT_GROUP
+    partitions: int = 6
+
+    def require_database(self) -> str:
+        if not self.database_url:
+            raise ConfigError("DATABASE_URL is not set (run `make up`, or export it)")
+        return self.database_url
+
+    def require_broker(self) -> str:
+        if not self.bootstrap_servers:
+            raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is not set (run `make up`, or export it)")
+        return self.bootstrap_servers
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+        values = dict(read_env_file(env_file)) if env_file is not None else {}
+        values.update(os.environ if environ is None else environ)
+        database_url = values.get("DATABASE_URL") or None
+        if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"DATABASE_URL: {database_url!r} is not a postgresql:// URL")
+        bootstrap = values.get("KAFKA_BOOTSTRAP_SERVERS") or None
+        if bootstrap and any(":" not in part for part in bootstrap.split(",")):
+            raise ConfigError(f"KAFKA_BOOTSTRAP_SERVERS: {bootstrap!r} is not a host:port list")
+        return cls(
+            database_url=database_url,
+            bootstrap_servers=bootstrap,
+            topic=values.get("AUDITLOG_TOPIC") or DEFAULT_TOPIC,
+            group=values.get("AUDITLOG_GROUP") or DEFAULT_GROUP,
+            partitions=_positive_int(values, "AUDITLOG_PARTITIONS", 6),
+        )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines; blank lines and ``#`` comments are skipped."""
+    if not path.exists():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def _positive_int(values: Mapping[str, str], name: str, default: int) -> int:
+    raw = values.get(name)
+    if not raw:
+        return default
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number") from exc
+    if number < 1:
+        raise ConfigError(f"{name}: must be at least 1, got {number}")
+    return number

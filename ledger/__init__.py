@@ -1,0 +1,1 @@
+"""The Postgres ledger: migrations, named queries, append, read and state at a time."""

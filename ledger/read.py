@@ -1,0 +1,63 @@
+"""Reading the ledger: rows back into events, and the who-did-what query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from domain.model import AdminAction
+from domain.plain import from_plain
+from ledger.db import translated_errors
+from ledger.sql import query
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """An event as the ledger holds it: the action plus where and when it was recorded."""
+
+    seq: int
+    recorded_at: datetime
+    topic: str
+    partition: int
+    kafka_offset: int
+    event: AdminAction
+
+
+@dataclass(frozen=True)
+class WhoFilter:
+    actor: str | None = None
+    target: str | None = None
+    action: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def row_to_event(row: tuple[Any, ...]) -> LedgerEvent:
+    seq, recorded_at, topic, partition, offset, payload = row
+    return LedgerEvent(seq, recorded_at, topic, partition, offset, from_plain(payload))
+
+
+def who(
+    conn: psycopg.Connection,
+    where: WhoFilter,
+    *,
+    limit: int = 1000,
+    after: tuple[datetime, int] | None = None,
+) -> list[LedgerEvent]:
+    """One page of matching events in event-time order; pass the last row's
+    ``(occurred_at, seq)`` as ``after`` for the next page."""
+    params = {
+        "actor": where.actor,
+        "target": where.target,
+        "action": where.action,
+        "from": where.start,
+        "to": where.end,
+        "after_time": after[0] if after else None,
+        "after_seq": after[1] if after else None,
+        "limit": limit,
+    }
+    with translated_errors():
+        return [row_to_event(row) for row in conn.execute(query("who"), params).fetchall()]

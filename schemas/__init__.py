@@ -1,0 +1,1 @@
+"""The event contract: Avro schema versions and the codec that reads them all."""

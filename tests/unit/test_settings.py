@@ -1,0 +1,44 @@
+from pathlib import Path
+
+import pytest
+
+from domain.errors import ConfigError
+from investigate.settings import DEFAULT_TOPIC, Settings
+
+
+def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=postgresql://file@h:1/db\nKAFKA_BOOTSTRAP_SERVERS=file:9092\n")
+    settings = Settings.load({"KAFKA_BOOTSTRAP_SERVERS": "env:9092"}, env_file)
+    assert settings.database_url == "postgresql://file@h:1/db"
+    assert settings.bootstrap_servers == "env:9092"
+    assert settings.topic == DEFAULT_TOPIC
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "localhost"}, "KAFKA_BOOTSTRAP_SERVERS"),
+        ({"AUDITLOG_PARTITIONS": "six"}, "AUDITLOG_PARTITIONS"),
+        ({"AUDITLOG_PARTITIONS": "0"}, "AUDITLOG_PARTITIONS"),
+    ],
+)
+def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        Settings.load(environ, None)
+
+
+def test_missing_services_say_how_to_get_them() -> None:
+    settings = Settings.load({}, None)
+    with pytest.raises(ConfigError, match="DATABASE_URL is not set .*make up"):
+        settings.require_database()
+    with pytest.raises(ConfigError, match="KAFKA_BOOTSTRAP_SERVERS"):
+        settings.require_broker()
+
+
+def test_a_malformed_env_file_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\n\nDATABASE_URL\n")
+    with pytest.raises(ConfigError, match=r"\.env:3"):
+        Settings.load({}, env_file)
