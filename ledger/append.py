@@ -71,7 +71,7 @@ _EVENT_COLUMNS = (
     "event_id, topic, partition, kafka_offset, occurred_at, actor_id, actor_kind, actor_org, "
     "action, target_type, target_id, reason, ticket, payload, raw_value, schema_fingerprint"
 )
-_REJECTED_COLUMNS = "topic, partition, kafka_offset, raw_key, raw_value, reason"
+_REJECTED_COLUMNS = "topic, partition, kafka_offset, raw_key, raw_value, reason"  # as in insert_rejected.sql
 
 
 def append_batch(
@@ -94,9 +94,13 @@ def append_batch(
                     for item in fresh:
                         copy.write_row(_event_row(item))
             if rejections:
-                with cur.copy(f"COPY rejected ({_REJECTED_COLUMNS}) FROM STDIN") as copy:
-                    for r in rejections:
-                        copy.write_row((r.topic, r.partition, r.offset, r.raw_key, r.raw_value, r.reason))
+                # rare and small, so plain inserts; a message rejected before (by another
+                # group reading the same topic) is already on record and stays as it is
+                cur.executemany(query("insert_rejected"), [
+                    {"topic": r.topic, "partition": r.partition, "offset": r.offset,
+                     "raw_key": r.raw_key, "raw_value": r.raw_value, "reason": r.reason}
+                    for r in rejections
+                ])
     return AppendResult(len(fresh), duplicates, len(rejections))
 
 

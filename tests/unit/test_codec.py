@@ -11,7 +11,7 @@ from schemas import registry
 from schemas.codec import HEADER_LEN, MARKER, decode, encode
 from tests.factories import event
 
-text = st.text(min_size=1, max_size=20)
+text = st.text(min_size=1, max_size=20).filter(str.strip)
 maybe = st.none() | text
 
 

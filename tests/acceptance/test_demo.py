@@ -1,0 +1,70 @@
+"""`auditlog demo` prints the investigator's answers, read back from the ledger."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from investigate.times import show, span
+from producers.scenario import EASTERN, Scenario, build
+
+
+@pytest.fixture(scope="module")
+def truth() -> Scenario:
+    return build()
+
+
+def _demo(env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "investigate.cli", "demo"], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def first_run(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _demo(cli_env, tmp_path_factory.mktemp("demo"))
+
+
+def test_demo_ingests_the_whole_day(first_run: str, truth: Scenario) -> None:
+    assert f"ledger writer: {len(truth.events)} appended, 0 duplicates skipped, 0 rejected" in first_run
+
+
+def test_demo_names_the_culprit_and_the_restore(first_run: str, truth: Scenario) -> None:
+    incident = truth.incident
+    answer = first_run.split("\n1. ", 1)[1].split("\n2. ", 1)[0]
+    assert f"{incident.culprit_id} (contractor" in answer
+    assert f"at {show(incident.deactivated_at, EASTERN)}" in answer
+    assert "PROTECTED" in answer
+    assert f"restored by {incident.restorer_id} (employee)" in answer
+    assert f"down for {span(incident.restored_at - incident.deactivated_at)}" in answer
+
+
+def test_demo_shows_the_state_at_the_three_moments(first_run: str) -> None:
+    table = first_run.split("\n2. ", 1)[1].split("\n3. ", 1)[0].splitlines()
+    rows = {line.split()[0]: line.split()[1:3] for line in table if line.startswith("2017-")}
+    assert rows == {
+        "2017-11-02T18:57:00-04:00": ["active", "yes"],
+        "2017-11-02T19:00:00-04:00": ["deactivated", "yes"],
+        "2017-11-02T19:10:00-04:00": ["active", "yes"],
+    }
+
+
+def test_demo_lists_everything_the_culprit_did_that_day(first_run: str, truth: Scenario) -> None:
+    incident = truth.incident
+    expected = [e for e in truth.events if e.actor.id == incident.culprit_id
+                and e.occurred_at.astimezone(EASTERN).date() == incident.deactivated_at.date()]
+    section = first_run.split("\n3. ", 1)[1]
+    listed = [line for line in section.splitlines() if line.startswith("2017-") and incident.culprit_id in line]
+    assert len(listed) == len(expected)
+    assert f"{len(expected)} actions:" in section
+    assert f"engagement ends {show(incident.engagement_end, EASTERN)}" in section
+
+
+def test_running_the_demo_again_answers_without_emitting_twice(
+    first_run: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    again = _demo(cli_env, tmp_path)
+    assert "already holds the whole day" in again
+    assert again.split("\n1. ", 1)[1] == first_run.split("\n1. ", 1)[1]
