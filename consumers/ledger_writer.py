@@ -21,7 +21,7 @@ from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 
-from domain.errors import AuditError, DecodeError, InvalidEvent, ServiceUnavailable
+from domain.errors import DecodeError, InvalidEvent, ServiceUnavailable
 from ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
 from ledger.db import connect, translated_errors
 from ledger.sql import query

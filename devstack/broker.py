@@ -6,6 +6,7 @@ Postgres is the durable store, so that is fine for local work.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -78,7 +79,5 @@ class TansuBroker:
 
 def _reap(pid: int) -> None:
     """Collect the exit status when the broker is our own child (tests), else no-op."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from domain.model import AdminAction
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
     SUSPENDED = "suspended"

@@ -7,16 +7,16 @@ decide separately whether a *producer* may emit one.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class TargetType(str, Enum):
+class TargetType(StrEnum):
     ACCOUNT = "account"
     ACTOR = "actor"
     CONTENT = "content"
 
 
-class ActorKind(str, Enum):
+class ActorKind(StrEnum):
     EMPLOYEE = "employee"
     CONTRACTOR = "contractor"
     SERVICE = "service"

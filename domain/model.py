@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.catalog import ActorKind, TargetType, is_known, target_type_of
@@ -103,7 +103,7 @@ def utc(dt: datetime) -> datetime:
     """Normalise an aware datetime to UTC; refuse a naive one."""
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
         raise InvalidEvent("occurred_at: time has no UTC offset")
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def _require_uuid(name: str, value: Any) -> None:

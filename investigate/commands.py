@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -50,11 +50,11 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_emit(args: argparse.Namespace, settings: Settings) -> int:
     tz = zone(args.tz)
-    at = parse_time(args.at, tz, "--at") if args.at else datetime.now(timezone.utc)
+    at = parse_time(args.at, tz, "--at") if args.at else datetime.now(UTC)
     target_type = target_type_of(args.action)
     event = AdminAction(
         event_id=new_event_id(),
-        occurred_at=at.astimezone(timezone.utc),
+        occurred_at=at.astimezone(UTC),
         actor=Actor(args.actor, args.actor_kind, org=args.actor_org),
         action=args.action,
         target=Target(target_type.value if target_type else "account", args.target, args.handle),

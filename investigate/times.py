@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import BadInput
@@ -12,7 +12,7 @@ def zone(name: str | None) -> tzinfo | None:
     if name is None:
         return None
     if name.upper() in ("UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -37,7 +37,7 @@ def show(moment: datetime | None, tz: tzinfo | None) -> str:
     """ISO-8601 with offset, in the display zone (UTC by default)."""
     if moment is None:
         return "-"
-    return moment.astimezone(tz or timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(tz or UTC).isoformat(timespec="seconds")
 
 
 def span(delta: timedelta) -> str:

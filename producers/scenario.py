@@ -18,7 +18,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.model import Actor, AdminAction, Change, Source, Target
@@ -76,7 +76,7 @@ class _Generator:
     def emit(self, at: datetime, actor: Actor, action: str, target: Target, **extra: object) -> AdminAction:
         event = AdminAction(
             event_id=self.event_id(),
-            occurred_at=at.astimezone(timezone.utc),
+            occurred_at=at.astimezone(UTC),
             actor=actor,
             action=action,
             target=target,
@@ -108,7 +108,7 @@ def build(seed: int = 20171102, accounts: int = 400, day_actions: int = 3000) ->
     gen.emit(datetime.combine(DAY.date(), time(9, 0, 5), EASTERN), hr, "actor.offboard",
              Target("actor", culprit.id, culprit.display_name),
              reason="end of engagement (vendor-b contract)",
-             changes=(Change("engagement_end", None, engagement_end.astimezone(timezone.utc).isoformat()),))
+             changes=(Change("engagement_end", None, engagement_end.astimezone(UTC).isoformat()),))
 
     _working_day(gen, staff, services, book, day_actions)
     protected = book[PROTECTED_ACCOUNT]
@@ -142,7 +142,7 @@ def _actors(gen: _Generator) -> tuple[list[Actor], list[Actor], list[Actor]]:
 
 
 def _onboard(gen: _Generator, hr: Actor, actor: Actor) -> None:
-    start = datetime(2017, 1, 1, tzinfo=timezone.utc) + timedelta(days=gen.rng.randint(0, 250))
+    start = datetime(2017, 1, 1, tzinfo=UTC) + timedelta(days=gen.rng.randint(0, 250))
     target = Target("actor", actor.id, actor.display_name)
     gen.emit(start, hr, "actor.onboard", target,
              changes=(Change("kind", None, actor.kind), Change("org", None, actor.org)))
@@ -158,7 +158,7 @@ def _accounts(gen: _Generator, employees: list[Actor], count: int) -> dict[str, 
     ids = newsworthy + [f"acct-{n:05d}" for n in range(1, count - len(newsworthy) + 1)]
     for account_id in ids:
         handle = PROTECTED_HANDLE if account_id == PROTECTED_ACCOUNT else f"@{account_id.replace('-', '_')}"
-        created = datetime(2009, 3, 1, tzinfo=timezone.utc) + timedelta(
+        created = datetime(2009, 3, 1, tzinfo=UTC) + timedelta(
             seconds=gen.rng.randint(0, 8 * 365 * 86400))
         gen.emit(created, registrar, "account.create", Target("account", account_id, handle),
                  changes=(Change("email", None, f"{account_id}@mail.example"),))
@@ -232,7 +232,7 @@ def _shift(rng: random.Random, actor: Actor) -> tuple[datetime, datetime]:
 
 
 def _moments(rng: random.Random, count: int) -> Iterator[datetime]:
-    day_start = DAY.astimezone(timezone.utc)
+    day_start = DAY.astimezone(UTC)
     for _ in range(count):
         # busier in working hours: two overlapping bumps around 11:00 and 16:00 Eastern
         hour = min(max(rng.gauss(rng.choice((11.0, 16.0)), 3.0), 0.0), 23.99)

