@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test up down reset lint bench venv clean
+.PHONY: run test up down reset lint bench fuzz venv clean
 
 run: $(STAMP) up
 	$(BIN)/auditlog db migrate
@@ -37,6 +37,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# the decoder fuzz tests with many more cases than the suite runs (FUZZ_EXAMPLES to change)
+FUZZ_EXAMPLES ?= 50000
+fuzz: $(STAMP)
+	AUDITLOG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/unit/test_codec.py -q \
+		-k "random_bytes or mutated" -p no:cacheprovider
 
 venv: $(STAMP)
 

@@ -41,3 +41,11 @@ class ServiceUnavailable(AuditError):
 
 class ConfigError(AuditError):
     """A setting in the environment is missing or malformed; names its variable."""
+
+
+class DeliveryFailed(AuditError):
+    """The broker did not take an event (buffer full while it is down, or delivery timed out).
+
+    Never silent: the message names how many events and which ones were not sent."""
+
+    retriable = True

@@ -48,6 +48,14 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Approval:
+    """The second person of a two-person rule (schema v2)."""
+
+    approver_id: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AdminAction:
     event_id: str
     occurred_at: datetime
@@ -60,6 +68,7 @@ class AdminAction:
     source: Source | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
+    approval: Approval | None = None
 
     def change(self, name: str) -> Change | None:
         """The change to field ``name`` this event carries, if any.
@@ -71,28 +80,43 @@ class AdminAction:
                 return change
         return None
 
-    def validate(self) -> AdminAction:
+    def validate(self, *, strict: bool = True) -> AdminAction:
         """Return self if the event honours the contract, else raise ``InvalidEvent``
-        naming the bad field and why."""
+        naming the bad field and why.
+
+        ``strict`` (producers) also requires the action and enum values to be ones
+        this version knows. Readers pass ``strict=False``: a newer writer may use an
+        action or kind we have never heard of, and that is still evidence to keep."""
         _require_uuid("event_id", self.event_id)
         _require_utc("occurred_at", self.occurred_at)
         _require_text("actor.id", self.actor.id)
-        if self.actor.kind not in {k.value for k in ActorKind}:
+        _require_text("action", self.action)
+        _require_text("target.id", self.target.id)
+        if strict:
+            self._validate_known_names()
+        if self.approval is not None:
+            _require_text("approval.approver_id", self.approval.approver_id)
+            _require_utc("approval.approved_at", self.approval.approved_at)
+            if self.approval.approver_id == self.actor.id:
+                raise InvalidEvent("approval.approver_id: must differ from actor.id (two-person rule)")
+        return self
+
+    def _validate_known_names(self) -> None:
+        if self.actor.kind not in _ACTOR_KINDS:
             raise InvalidEvent(
-                f"actor.kind: {self.actor.kind!r} is not one of "
-                f"{', '.join(k.value for k in ActorKind)}"
+                f"actor.kind: {self.actor.kind!r} is not one of {', '.join(k.value for k in ActorKind)}"
             )
         if not is_known(self.action):
             raise InvalidEvent(f"action: {self.action!r} is not in the action catalog")
-        if self.target.type not in {t.value for t in TargetType}:
+        if self.target.type not in _TARGET_TYPES:
             raise InvalidEvent(f"target.type: {self.target.type!r} is not account, actor or content")
         expected = target_type_of(self.action)
         if expected is not None and self.target.type != expected.value:
-            raise InvalidEvent(
-                f"target.type: {self.action} applies to {expected.value}, not {self.target.type}"
-            )
-        _require_text("target.id", self.target.id)
-        return self
+            raise InvalidEvent(f"target.type: {self.action} applies to {expected.value}, not {self.target.type}")
+
+
+_ACTOR_KINDS = frozenset(k.value for k in ActorKind)
+_TARGET_TYPES = frozenset(t.value for t in TargetType)
 
 
 def new_event_id() -> str:

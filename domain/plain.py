@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import InvalidEvent
-from domain.model import Actor, AdminAction, Change, Source, Target, new_event_id, utc
+from domain.model import Actor, AdminAction, Approval, Change, Source, Target, new_event_id, utc
 
 
 def to_plain(event: AdminAction, *, iso_times: bool = False) -> dict[str, Any]:
@@ -37,6 +37,12 @@ def to_plain(event: AdminAction, *, iso_times: bool = False) -> dict[str, Any]:
         else {"tool": event.source.tool, "request_id": event.source.request_id, "host": event.source.host},
         "correlation_id": event.correlation_id,
         "causation_id": event.causation_id,
+        "approval": None
+        if event.approval is None
+        else {
+            "approver_id": event.approval.approver_id,
+            "approved_at": event.approval.approved_at.isoformat() if iso_times else event.approval.approved_at,
+        },
     }
 
 
@@ -80,6 +86,7 @@ def from_plain(data: Any, *, make_event_id: bool = False) -> AdminAction:
         ),
         correlation_id=data.get("correlation_id"),
         causation_id=data.get("causation_id"),
+        approval=_approval(data.get("approval")),
     )
 
 
@@ -97,16 +104,31 @@ def _text(data: dict[str, Any], key: str, name: str) -> str:
     return value
 
 
-def _time(value: Any) -> datetime:
+def _time(value: Any, name: str = "occurred_at") -> datetime:
     if isinstance(value, datetime):
-        return utc(value)
+        return _aware(value, name)
     if not isinstance(value, str):
-        raise InvalidEvent("occurred_at: required ISO-8601 time is missing")
+        raise InvalidEvent(f"{name}: required ISO-8601 time is missing")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidEvent(f"occurred_at: {value!r} is not an ISO-8601 time") from exc
-    return utc(parsed)
+        raise InvalidEvent(f"{name}: {value!r} is not an ISO-8601 time") from exc
+    return _aware(parsed, name)
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidEvent(f"{name}: time has no UTC offset")
+    return utc(value)
+
+
+def _approval(value: Any) -> Approval | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidEvent("approval: expected an object")
+    return Approval(_text(value, "approver_id", "approval.approver_id"),
+                    _time(value.get("approved_at"), "approval.approved_at"))
 
 
 def _change(value: Any) -> Change:

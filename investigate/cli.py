@@ -40,15 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("migrate", help="create or update the ledger tables (safe to repeat)")
 
-    emit = sub.add_parser("emit", help="emit one admin action to Kafka",
-                          description="Validate one admin action, encode it (Avro) and send it "
-                          "to the topic with acks=all. Prints its event id, partition and offset.")
-    emit.add_argument("--actor", required=True, help="id of who performed the action")
-    emit.add_argument("--actor-kind", required=True, choices=[k.value for k in ActorKind])
+    emit = sub.add_parser(
+        "emit", help="emit one admin action, or a file of them, to Kafka",
+        description="Validate admin actions, encode them (Avro single-object encoding) and send "
+        "them to the topic with acks=all. One event from the flags (prints its event id, partition "
+        "and offset), or --file with one JSON event per line, e.g.\n"
+        '  {"actor": {"id": "c-17", "kind": "contractor"}, "action": "account.deactivate",\n'
+        '   "target": {"type": "account", "id": "a-1"}, "occurred_at": "2017-11-02T22:58:02Z",\n'
+        '   "reason": "user report"}\n'
+        "Field names are the schema's (schemas/admin_action.v2.avsc); event_id is made when absent. "
+        "Bad lines are reported by number and the good ones still sent; exit 2 if any was refused.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    emit.add_argument("--file", help="JSON-lines file of events ('-' for standard input)")
+    emit.add_argument("--actor", help="id of who performed the action")
+    emit.add_argument("--actor-kind", choices=[k.value for k in ActorKind])
     emit.add_argument("--actor-org", help="employer or vendor of the actor")
-    emit.add_argument("--action", required=True, choices=sorted(ACTIONS), metavar="ACTION",
+    emit.add_argument("--action", choices=sorted(ACTIONS), metavar="ACTION",
                       help="one of: " + ", ".join(sorted(ACTIONS)))
-    emit.add_argument("--target", required=True, help="id of the account, actor or content acted on")
+    emit.add_argument("--target", help="id of the account, actor or content acted on")
     emit.add_argument("--handle", help="the target's handle, e.g. @someone")
     emit.add_argument("--at", help="when it happened (default: now)")
     emit.add_argument("--reason")
@@ -81,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--limit", type=int, default=100, help="rows per page (default 100)")
     who.add_argument("--after", help="cursor printed at the end of the previous page")
     _display_options(who)
+
+    schemas = sub.add_parser("schemas", help="the event contract's schema versions")
+    schemas_sub = schemas.add_subparsers(dest="schemas_command", required=True, metavar="ACTION")
+    check = schemas_sub.add_parser(
+        "check", help="prove every schema version can read every other's data",
+        description="Check every shipped schema version (and --candidate, a proposed new .avsc) "
+        "against the Avro resolution rules in both directions: new readers read old data, old "
+        "readers read new data. Exit 1 and one line per problem if any pair is incompatible.")
+    check.add_argument("--candidate", help="a proposed new schema file to check against all versions")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("demo", help="the incident day, emitted, ingested and investigated",
                    description="Emit a realistic day of admin actions containing the 2017-11-02 "

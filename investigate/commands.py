@@ -5,22 +5,19 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
 from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
-from domain.catalog import target_type_of
 from domain.errors import BadInput
-from domain.model import Actor, AdminAction, Target, new_event_id
-from investigate import render
+from investigate import contract_commands, render
 from investigate.settings import Settings
 from investigate.times import parse_time, show, zone
 from ledger.db import connect
 from ledger.migrate import migrate
 from ledger.read import WhoFilter, who
 from ledger.state import state_at
-from producers.producer import AuditProducer
 from producers.topics import ensure_topic
 
 
@@ -28,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     handler = {
         "db": cmd_db,
-        "emit": cmd_emit,
+        "emit": contract_commands.cmd_emit,
+        "schemas": contract_commands.cmd_schemas,
         "ingest": cmd_ingest,
         "state": cmd_state,
         "who": cmd_who,
@@ -45,27 +43,6 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
             print(f"applied {m.version:03d}_{m.name}")
     else:
         print("ledger schema is up to date")
-    return 0
-
-
-def cmd_emit(args: argparse.Namespace, settings: Settings) -> int:
-    tz = zone(args.tz)
-    at = parse_time(args.at, tz, "--at") if args.at else datetime.now(UTC)
-    target_type = target_type_of(args.action)
-    event = AdminAction(
-        event_id=new_event_id(),
-        occurred_at=at.astimezone(UTC),
-        actor=Actor(args.actor, args.actor_kind, org=args.actor_org),
-        action=args.action,
-        target=Target(target_type.value if target_type else "account", args.target, args.handle),
-        reason=args.reason,
-        ticket=args.ticket,
-    ).validate()
-    bootstrap = settings.require_broker()
-    ensure_topic(bootstrap, settings.topic, settings.partitions)
-    with AuditProducer(bootstrap, settings.topic) as producer:
-        meta = producer.emit(event)
-    print(f"emitted {event.event_id} to {meta.topic}[{meta.partition}] at offset {meta.offset}")
     return 0
 
 

@@ -25,6 +25,7 @@ class SchemaVersion:
     version: int
     fingerprint: bytes  # 8 bytes, little-endian, as written on the wire
     parsed: Any  # fastavro's parsed schema
+    raw: Any  # the .avsc document as written, for the compatibility checker
 
     @property
     def fingerprint_hex(self) -> str:
@@ -38,12 +39,16 @@ def versions() -> tuple[SchemaVersion, ...]:
     for entry in resources.files(__package__).iterdir():
         match = _VERSION_FILE.match(entry.name)
         if match:
-            raw = json.loads(entry.read_text(encoding="utf-8"))
-            parsed = parse_schema(raw, _write_hint=False)
-            canonical = to_parsing_canonical_form(parsed)
-            fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
-            found.append(SchemaVersion(int(match.group(1)), fp, parsed))
+            found.append(from_text(int(match.group(1)), entry.read_text(encoding="utf-8")))
     return tuple(sorted(found, key=lambda v: v.version))
+
+
+def from_text(version: int, text: str) -> SchemaVersion:
+    """A schema version from .avsc text; raises ValueError (bad JSON or not Avro)."""
+    raw = json.loads(text)
+    parsed = parse_schema(raw, _write_hint=False)
+    canonical = to_parsing_canonical_form(parsed)
+    return SchemaVersion(version, bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")), parsed, raw)
 
 
 def current() -> SchemaVersion:
