@@ -48,3 +48,10 @@ def test_plain_form_can_make_an_event_id() -> None:
     del data["event_id"]
     made = from_plain(data, make_event_id=True).validate()
     assert len(made.event_id) == 36
+
+
+def test_readers_keep_an_action_from_a_newer_writer_that_producers_would_refuse() -> None:
+    newer = replace(event(), action="account.memorialize")
+    with pytest.raises(InvalidEvent, match="action"):
+        newer.validate()
+    assert newer.validate(strict=False) is newer
