@@ -96,3 +96,20 @@ def fold_actor(actor_id: str, events: Iterable[AdminAction]) -> ActorState:
     for event in events:
         state = apply_actor(state, event)
     return state
+
+
+def states_along(
+    actor_id: str, events: Iterable[AdminAction], moments: Iterable[datetime]
+) -> list[ActorState]:
+    """The actor's state at each of ``moments`` (ascending), folding ``events`` (in fold
+    order) once: an event at exactly a moment counts as known then."""
+    pending = iter(events)
+    upcoming = next(pending, None)
+    state = ActorState(actor_id)
+    states = []
+    for moment in moments:
+        while upcoming is not None and upcoming.occurred_at <= moment:
+            state = apply_actor(state, upcoming)
+            upcoming = next(pending, None)
+        states.append(state)
+    return states

@@ -13,7 +13,7 @@ from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
 from domain.catalog import target_type_of
 from domain.errors import BadInput
 from domain.model import Actor, AdminAction, Target, new_event_id
-from investigate import render
+from investigate import history_commands, render
 from investigate.settings import Settings
 from investigate.times import parse_time, show, zone
 from ledger.db import connect
@@ -33,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
         "state": cmd_state,
         "who": cmd_who,
         "demo": cmd_demo,
+        "timeline": history_commands.cmd_timeline,
+        "diff": history_commands.cmd_diff,
+        "actor": history_commands.cmd_actor,
+        "snapshot": history_commands.cmd_snapshot,
     }[args.command]
     return handler(args, settings)
 
@@ -126,7 +130,7 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit < 1:
         raise BadInput("--limit: must be at least 1")
     where = WhoFilter(
-        actor=args.actor, target=args.target, action=args.action,
+        actor=args.actor, actor_kind=args.actor_kind, org=args.org, target=args.target, action=args.action,
         start=parse_time(args.start, tz, "--from") if args.start else None,
         end=parse_time(args.end, tz, "--to") if args.end else None,
     )

@@ -57,3 +57,18 @@ def test_an_actor_without_hr_events_is_unknown_and_other_targets_are_ignored() -
     assert ActorState("x").employment(_t("2017-01-01T00:00:00+00:00")) is Employment.UNKNOWN
     assert apply_actor(ActorState("x"), _onboard()) == ActorState("x")
     assert apply_actor(ActorState("a-1"), event("account.deactivate", "a-1")) == ActorState("a-1")
+
+
+def test_states_along_match_folding_up_to_each_moment() -> None:
+    from domain.actor import states_along
+
+    hr = [_onboard(), event("actor.role_grant", "c-vb-07", "2017-03-01T09:05:00+00:00", **HR,
+                            changes=(Change("role", None, "support-agent"),)),
+          _offboard("2017-11-03T03:59:59+00:00")]
+    moments = [_t(m) for m in ("2017-02-01T00:00:00+00:00", "2017-03-01T09:05:00+00:00",
+                               "2017-11-02T22:58:02+00:00", "2017-11-03T04:00:00+00:00")]
+    states = states_along("c-vb-07", hr, moments)  # type: ignore[arg-type]
+    assert states == [fold_actor("c-vb-07", [e for e in hr if e.occurred_at <= m])  # type: ignore[attr-defined]
+                      for m in moments]
+    assert [s.roles for s in states] == [(), ("support-agent",), ("support-agent",), ("support-agent",)]
+    assert [s.engaged(m) for s, m in zip(states, moments, strict=True)] == [True, True, True, False]
