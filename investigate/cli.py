@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Each action by the actor, with whether they were still engaged "
                            "and which roles they held when they did it.")
     actor.add_argument("actor")
-    actor.add_argument("--on", help="one day, YYYY-MM-DD, in --tz (required with --on)")
+    actor.add_argument("--on", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
     _display_options(actor)
 
     snapshot = sub.add_parser("snapshot", help="write account snapshots (makes `state` fast)",

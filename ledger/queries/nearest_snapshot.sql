@@ -7,10 +7,12 @@ WHERE s.account = %(account)s
   AND s.occurred_at <= %(at)s
   AND s.max_recorded_at <= coalesce(%(known_at)s::timestamptz, 'infinity')
   AND NOT EXISTS (
-      SELECT 1 FROM events e
-      WHERE e.target_id = s.account
-        AND e.seq > s.watermark
-        AND (e.occurred_at, e.seq) <= (s.occurred_at, s.seq)
-        AND e.recorded_at <= coalesce(%(known_at)s::timestamptz, 'infinity'))
+      -- OFFSET 0 keeps the planner on (target_id, seq): only events recorded after the
+      -- snapshot are read, however long the history before it
+      SELECT 1
+      FROM (SELECT e.occurred_at, e.seq, e.recorded_at FROM events e
+            WHERE e.target_id = s.account AND e.seq > s.watermark OFFSET 0) late
+      WHERE (late.occurred_at, late.seq) <= (s.occurred_at, s.seq)
+        AND late.recorded_at <= coalesce(%(known_at)s::timestamptz, 'infinity'))
 ORDER BY s.occurred_at DESC, s.seq DESC
 LIMIT 1

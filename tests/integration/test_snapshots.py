@@ -92,14 +92,15 @@ class SnapshotsMatchReplay(RuleBasedStateMachine):
                                 (events[0].event_id,)).fetchone()
         assert row is not None
         self.recorded.append(row[0])
-        self.known.extend(Known(len(self.known) + i, row[0], e) for i, e in enumerate(events))
+        base = len(self.known)  # taken once: the list grows while it is extended
+        self.known.extend(Known(base + i, row[0], e) for i, e in enumerate(events))
 
 
 def test_snapshot_answers_equal_full_replay_with_late_arrivals(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         run_state_machine_as_test(
             lambda: SnapshotsMatchReplay(conn),
-            settings=settings(max_examples=30, stateful_step_count=25, deadline=None,
+            settings=settings(max_examples=100, stateful_step_count=30, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow]),
         )
 
