@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.model import AdminAction
 
@@ -37,10 +38,17 @@ class AccountState:
     verified: bool = False
     handle: str | None = None
     email: str | None = None
+    # any other field a create or update sets, as sorted (name, value) pairs
+    flags: tuple[tuple[str, str], ...] = ()
     created_at: datetime | None = None
     events_applied: int = 0
     last_change: LastChange | None = None
+    # the event that put the account in its current status (None: never changed)
+    status_since: LastChange | None = None
 
+
+# the fields an investigator compares between two moments (see domain.history)
+FIELDS = ("exists", "status", "protected", "verified", "handle", "email", "flags", "created_at")
 
 _STATUS_BY_ACTION = {
     "account.deactivate": Status.DEACTIVATED,
@@ -58,42 +66,89 @@ def apply(state: AccountState, event: AdminAction) -> AccountState:
         return state
     action = event.action
     new = state
+    stamp = LastChange(event.event_id, action, event.actor.id, event.occurred_at)
     if action == "account.create":
-        new = replace(
-            new,
-            exists=True,
-            status=Status.ACTIVE,
-            created_at=event.occurred_at,
-            handle=event.target.handle or new.handle,
-        )
+        new = _with_changes(replace(new, exists=True, status=Status.ACTIVE, created_at=event.occurred_at,
+                                    handle=event.target.handle or new.handle), event)
+        if state.status is not Status.ACTIVE:
+            new = replace(new, status_since=stamp)
     elif action in _STATUS_BY_ACTION:
-        new = replace(new, status=_STATUS_BY_ACTION[action])
+        if new.status is not _STATUS_BY_ACTION[action]:
+            new = replace(new, status=_STATUS_BY_ACTION[action], status_since=stamp)
     elif action in _PROTECTED_BY_ACTION:
         new = replace(new, protected=_PROTECTED_BY_ACTION[action])
     elif action in _VERIFIED_BY_ACTION:
         new = replace(new, verified=_VERIFIED_BY_ACTION[action])
     elif action == "account.update":
-        handle = event.change("handle")
-        email = event.change("email")
-        if handle is not None:
-            new = replace(new, handle=handle.new)
-        if email is not None:
-            new = replace(new, email=email.new)
+        new = _with_changes(new, event)
     if not new.exists and action.startswith("account."):
         # an account we only know from later actions (created before the ledger began)
         new = replace(new, exists=True)
     if new.handle is None and event.target.handle:
         new = replace(new, handle=event.target.handle)
-    return replace(
-        new,
-        events_applied=state.events_applied + 1,
-        last_change=LastChange(event.event_id, action, event.actor.id, event.occurred_at),
-    )
+    return replace(new, events_applied=state.events_applied + 1, last_change=stamp)
 
 
-def fold(account_id: str, events: Iterable[AdminAction]) -> AccountState:
-    """State of ``account_id`` after ``events``, taken in the order given."""
-    state = AccountState(account_id)
+def _with_changes(state: AccountState, event: AdminAction) -> AccountState:
+    flags = dict(state.flags)
+    for change in event.changes:
+        if change.field == "handle":
+            state = replace(state, handle=change.new)
+        elif change.field == "email":
+            state = replace(state, email=change.new)
+        elif change.new is None:
+            flags.pop(change.field, None)
+        else:
+            flags[change.field] = change.new
+    return replace(state, flags=tuple(sorted(flags.items())))
+
+
+def fold(account_id: str, events: Iterable[AdminAction], start: AccountState | None = None) -> AccountState:
+    """State of ``account_id`` after ``events``, taken in the order given, from ``start``."""
+    state = start if start is not None else AccountState(account_id)
     for event in events:
         state = apply(state, event)
     return state
+
+
+def state_to_plain(state: AccountState) -> dict[str, Any]:
+    """JSON-ready form of a state (snapshots store it); ``state_from_plain`` reverses it."""
+    return {
+        "account_id": state.account_id, "exists": state.exists, "status": state.status.value,
+        "protected": state.protected, "verified": state.verified, "handle": state.handle,
+        "email": state.email, "flags": [list(pair) for pair in state.flags],
+        "created_at": _iso(state.created_at), "events_applied": state.events_applied,
+        "last_change": _change_plain(state.last_change), "status_since": _change_plain(state.status_since),
+    }
+
+
+def state_from_plain(data: dict[str, Any]) -> AccountState:
+    return AccountState(
+        account_id=data["account_id"], exists=data["exists"], status=Status(data["status"]),
+        protected=data["protected"], verified=data["verified"], handle=data["handle"],
+        email=data["email"], flags=tuple((str(k), str(v)) for k, v in data["flags"]),
+        created_at=_time(data["created_at"]), events_applied=data["events_applied"],
+        last_change=_change_from(data["last_change"]), status_since=_change_from(data["status_since"]),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _change_plain(change: LastChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"event_id": change.event_id, "action": change.action, "actor_id": change.actor_id,
+            "occurred_at": change.occurred_at.isoformat()}
+
+
+def _change_from(data: dict[str, Any] | None) -> LastChange | None:
+    if data is None:
+        return None
+    return LastChange(data["event_id"], data["action"], data["actor_id"],
+                      datetime.fromisoformat(data["occurred_at"]))

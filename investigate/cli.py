@@ -23,6 +23,9 @@ examples:
   auditlog state acct-hos-0001 --at 2017-11-02T19:00 --tz America/New_York
   auditlog who --target acct-hos-0001 --action account.deactivate --json
   auditlog who --actor c-vb-07 --from 2017-11-02T00:00-04:00 --to 2017-11-03T00:00-04:00
+  auditlog timeline acct-hos-0001 --from 2017-11-02T18:00-04:00 --to 2017-11-02T20:00-04:00
+  auditlog diff acct-hos-0001 2017-11-02T18:45-04:00 2017-11-02T19:15-04:00
+  auditlog actor c-vb-07 --on 2017-11-02 --tz America/New_York
 """
 
 
@@ -83,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Events matching every filter given, in event-time order, "
                          "a page at a time.")
     who.add_argument("--actor")
+    who.add_argument("--actor-kind", choices=[k.value for k in ActorKind])
+    who.add_argument("--org", help="employer or vendor of the actor")
     who.add_argument("--target")
     who.add_argument("--action", choices=sorted(ACTIONS), metavar="ACTION")
     who.add_argument("--from", dest="start", help="occurred_at >= this time")
@@ -100,6 +105,36 @@ def build_parser() -> argparse.ArgumentParser:
         "readers read new data. Exit 1 and one line per problem if any pair is incompatible.")
     check.add_argument("--candidate", help="a proposed new schema file to check against all versions")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+
+    timeline = sub.add_parser("timeline", help="an account's events and the status intervals they produce",
+                              description="Every event about the account in the window, what each "
+                              "changed, and each stretch it spent deactivated or suspended.")
+    timeline.add_argument("account")
+    timeline.add_argument("--from", dest="start", help="occurred_at >= this time (default: the beginning)")
+    timeline.add_argument("--to", dest="end", help="occurred_at <= this time (default: now)")
+    _display_options(timeline)
+
+    diff = sub.add_parser("diff", help="what changed on an account between two times",
+                          description="Every field that differs between state at T1 and state at T2, "
+                          "or changed and changed back, with the events and actors behind it.")
+    diff.add_argument("account")
+    diff.add_argument("t1", help="the earlier time")
+    diff.add_argument("t2", help="the later time")
+    _display_options(diff)
+
+    actor = sub.add_parser("actor", help="everything an actor did, with their state at each moment",
+                           description="Each action by the actor, with whether they were still engaged "
+                           "and which roles they held when they did it.")
+    actor.add_argument("actor")
+    actor.add_argument("--on", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
+    _display_options(actor)
+
+    snapshot = sub.add_parser("snapshot", help="write account snapshots (makes `state` fast)",
+                              description="Fold accounts' histories and store their state every N "
+                              "events; snapshots stale after late events are replaced.")
+    snapshot.add_argument("accounts", nargs="*", help="accounts to refresh (default: every account "
+                          "with at least N events)")
+    snapshot.add_argument("--every", type=int, default=100, help="events between snapshots (default 100)")
 
     sub.add_parser("demo", help="the incident day, emitted, ingested and investigated",
                    description="Emit a realistic day of admin actions containing the 2017-11-02 "

@@ -11,7 +11,7 @@ from typing import Any
 
 from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
 from domain.errors import BadInput
-from investigate import contract_commands, render
+from investigate import contract_commands, history_commands, render
 from investigate.settings import Settings
 from investigate.times import parse_time, show, zone
 from ledger.db import connect
@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
         "state": cmd_state,
         "who": cmd_who,
         "demo": cmd_demo,
+        "timeline": history_commands.cmd_timeline,
+        "diff": history_commands.cmd_diff,
+        "actor": history_commands.cmd_actor,
+        "snapshot": history_commands.cmd_snapshot,
     }[args.command]
     return handler(args, settings)
 
@@ -103,7 +107,7 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit < 1:
         raise BadInput("--limit: must be at least 1")
     where = WhoFilter(
-        actor=args.actor, target=args.target, action=args.action,
+        actor=args.actor, actor_kind=args.actor_kind, org=args.org, target=args.target, action=args.action,
         start=parse_time(args.start, tz, "--from") if args.start else None,
         end=parse_time(args.end, tz, "--to") if args.end else None,
     )

@@ -20,7 +20,7 @@ from investigate.settings import Settings
 from investigate.times import show, span
 from ledger.db import connect
 from ledger.migrate import migrate
-from ledger.read import LedgerEvent, WhoFilter, who
+from ledger.read import WhoFilter, who, who_all
 from ledger.state import state_at
 from producers.producer import AuditProducer
 from producers.scenario import DAY, EASTERN, PROTECTED_ACCOUNT, build
@@ -105,21 +105,11 @@ def _answer(conn: psycopg.Connection) -> None:
         end = datetime.fromisoformat(change.new) if change and change.new else None
         print(f"  engagement ends {show(end, EASTERN)} (offboarded by {offboard[0].event.actor.id}: "
               f"{offboard[0].event.reason})")
-    actions = _all(conn, WhoFilter(actor=culprit, start=day_start, end=day_end))
+    actions = who_all(conn, WhoFilter(actor=culprit, start=day_start, end=day_end))
     counts = Counter(item.event.action for item in actions)
     print(f"  {len(actions)} actions: " + ", ".join(f"{n} {a}" for a, n in counts.most_common()))
     print()
     render.table(render.EVENT_HEADERS, [render.event_row(item, EASTERN) for item in actions])
-
-
-def _all(conn: psycopg.Connection, where: WhoFilter) -> list[LedgerEvent]:
-    rows: list[LedgerEvent] = []
-    while True:
-        after = (rows[-1].event.occurred_at, rows[-1].seq) if rows else None
-        page = who(conn, where, limit=1000, after=after)
-        rows.extend(page)
-        if len(page) < 1000:
-            return rows
 
 
 def _events_present(conn: psycopg.Connection, ids: list[str]) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
-from domain.account import AccountState
+from domain.account import AccountState, LastChange
 from investigate.times import show
 from ledger.read import LedgerEvent
 
@@ -38,13 +38,19 @@ def state_json(state: AccountState, at: datetime, known_at: datetime | None, tz:
         "verified": state.verified,
         "handle": state.handle,
         "email": state.email,
+        "flags": dict(state.flags),
         "created_at": show(state.created_at, tz) if state.created_at else None,
         "events_applied": state.events_applied,
-        "last_change": None if last is None else {
-            "event_id": last.event_id, "action": last.action, "actor": last.actor_id,
-            "occurred_at": show(last.occurred_at, tz),
-        },
+        "last_change": change_json(last, tz),
+        "status_since": change_json(state.status_since, tz),
     }
+
+
+def change_json(change: LastChange | None, tz: tzinfo | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"event_id": change.event_id, "action": change.action, "actor": change.actor_id,
+            "occurred_at": show(change.occurred_at, tz)}
 
 
 def event_json(item: LedgerEvent, tz: tzinfo | None) -> dict[str, Any]:

@@ -29,6 +29,8 @@ class LedgerEvent:
 @dataclass(frozen=True)
 class WhoFilter:
     actor: str | None = None
+    actor_kind: str | None = None
+    org: str | None = None
     target: str | None = None
     action: str | None = None
     start: datetime | None = None
@@ -51,6 +53,8 @@ def who(
     ``(occurred_at, seq)`` as ``after`` for the next page."""
     params = {
         "actor": where.actor,
+        "actor_kind": where.actor_kind,
+        "org": where.org,
         "target": where.target,
         "action": where.action,
         "from": where.start,
@@ -61,3 +65,14 @@ def who(
     }
     with translated_errors():
         return [row_to_event(row) for row in conn.execute(query("who"), params).fetchall()]
+
+
+def who_all(conn: psycopg.Connection, where: WhoFilter, *, page: int = 1000) -> list[LedgerEvent]:
+    """Every matching event, fetched a page at a time."""
+    rows: list[LedgerEvent] = []
+    while True:
+        after = (rows[-1].event.occurred_at, rows[-1].seq) if rows else None
+        batch = who(conn, where, limit=page, after=after)
+        rows.extend(batch)
+        if len(batch) < page:
+            return rows

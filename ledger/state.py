@@ -1,8 +1,10 @@
-"""State of an account at a time, on both clocks (see "Two clocks" in ARCHITECTURE.md).
+"""State of an account or an actor at a time, on both clocks (see "Two clocks" in ARCHITECTURE.md).
 
 ``at`` bounds event time (``occurred_at``); ``known_at`` additionally bounds
-ledger time (``recorded_at``), answering "what did we know then". This is plain
-replay of the account's history; snapshots come later.
+ledger time (``recorded_at``), answering "what did we know then". Ties on
+``occurred_at`` break by ``seq``. ``state_at`` starts from the nearest usable
+snapshot (``ledger.snapshots``) and folds only the events after it;
+``state_by_replay`` folds the whole history and is the reference it must equal.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from datetime import datetime
 
 import psycopg
 
-from domain.account import AccountState, fold
+from domain.account import AccountState, fold, state_from_plain
+from domain.actor import ActorState, fold_actor
+from domain.plain import from_plain
 from ledger.db import translated_errors
 from ledger.read import LedgerEvent, row_to_event
 from ledger.sql import query
@@ -20,6 +24,7 @@ from ledger.sql import query
 def history(
     conn: psycopg.Connection, target: str, at: datetime, known_at: datetime | None = None
 ) -> list[LedgerEvent]:
+    """Every event about ``target`` up to ``at`` (as known at ``known_at``), in fold order."""
     params = {"target": target, "at": at, "known_at": known_at}
     with translated_errors():
         return [row_to_event(row) for row in conn.execute(query("events_for_target"), params)]
@@ -28,4 +33,26 @@ def history(
 def state_at(
     conn: psycopg.Connection, account: str, at: datetime, known_at: datetime | None = None
 ) -> AccountState:
+    params = {"account": account, "at": at, "known_at": known_at}
+    with translated_errors():
+        snap = conn.execute(query("nearest_snapshot"), params).fetchone()
+        start = state_from_plain(snap[2]) if snap else AccountState(account)
+        tail = conn.execute(query("events_after_point"), {
+            **params, "after_time": snap[0] if snap else None, "after_seq": snap[1] if snap else None,
+        })
+        return fold(account, (from_plain(row[0]) for row in tail), start)
+
+
+def state_by_replay(
+    conn: psycopg.Connection, account: str, at: datetime, known_at: datetime | None = None
+) -> AccountState:
+    """The same answer as ``state_at`` from every event, ignoring snapshots."""
     return fold(account, (item.event for item in history(conn, account, at, known_at)))
+
+
+def actor_at(
+    conn: psycopg.Connection, actor: str, at: datetime, known_at: datetime | None = None
+) -> ActorState:
+    """Who ``actor`` was at ``at``: kind, org, roles and engagement (``.engaged(at)``).
+    Actors have a handful of events each, so this is plain replay."""
+    return fold_actor(actor, (item.event for item in history(conn, actor, at, known_at)))

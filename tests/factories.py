@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import psycopg
+
 from domain.model import Actor, AdminAction, Target, new_event_id
+from ledger.append import Incoming, append_batch
 
 
 def event(
@@ -25,3 +30,14 @@ def event(
         target=Target(target_type, target, f"@{target}"),
         **extra,  # type: ignore[arg-type]
     )
+
+
+_offsets = itertools.count()
+
+
+def append_events(conn: psycopg.Connection, events: Sequence[AdminAction], topic: str = "direct") -> None:
+    """Append events straight to the ledger through its own append path, in one
+    transaction (so one ``recorded_at``), in the order given (so increasing ``seq``).
+    Use an autocommit connection to make each call its own transaction."""
+    incoming = [Incoming(topic, 0, next(_offsets), e, e.event_id.encode(), b"test") for e in events]
+    append_batch(conn, "tests", incoming, [], {})

@@ -1,0 +1,49 @@
+"""A Postgres for benchmarks: the one DATABASE_URL (or .env) names, else a throw-away
+embedded server; a fresh migrated database on it, dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from devstack.postgres import EmbeddedPostgres
+from investigate.settings import Settings
+from ledger.migrate import migrate
+
+
+@contextmanager
+def bench_database(name: str) -> Iterator[str]:
+    with _server() as admin_url:
+        database = f"bench_{name}_{os.getpid()}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        url = f"{admin_url.rpartition('/')[0]}/{database}"
+        try:
+            with psycopg.connect(url) as conn:
+                migrate(conn)
+            yield url
+        finally:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextmanager
+def _server() -> Iterator[str]:
+    url = Settings.load().database_url
+    if url:
+        yield url
+        return
+    root = Path(tempfile.mkdtemp(prefix="auditlog-bench-"))
+    server = EmbeddedPostgres(root, durable=False)
+    try:
+        server.start()
+        yield server.url("postgres")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

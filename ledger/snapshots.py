@@ -1,0 +1,77 @@
+"""Writing snapshots: an account's folded state every ``every`` events of its history.
+
+Who writes them: ``auditlog snapshot`` (all accounts, or some), run after ingest or
+on a timer; the ledger writer does not, so ingest stays one COPY per batch. Readers
+never depend on them being fresh: ``ledger.state.state_at`` bypasses any snapshot a
+late event affects and folds the rest from the events themselves. A refresh also
+deletes the snapshots late events made stale and rebuilds from the last good one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from domain.account import AccountState, apply, state_from_plain, state_to_plain
+from domain.plain import from_plain
+from ledger.db import translated_errors
+from ledger.sql import query
+
+DEFAULT_EVERY = 100
+# the insert fence of 003_snapshots.sql ("snapshot")
+_FENCE_KEY = 8317708061079070580
+
+
+def watermark(conn: psycopg.Connection) -> int:
+    """A seq such that every event with seq <= it is committed and visible, and every
+    event committed later has a higher seq. Holds the insert fence only for the read."""
+    with translated_errors():
+        conn.execute("SELECT pg_advisory_lock(%s)", (_FENCE_KEY,))
+        try:
+            row = conn.execute(query("snapshot_watermark")).fetchone()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_FENCE_KEY,))
+    return int(row[0]) if row else 0
+
+
+def refresh_snapshots(conn: psycopg.Connection, account: str, every: int = DEFAULT_EVERY) -> int:
+    """Bring ``account``'s snapshots up to date; return how many were written."""
+    if every < 1:
+        raise ValueError("every must be at least 1")
+    mark = watermark(conn)
+    written = 0
+    with translated_errors(), conn.transaction():
+        conn.execute(query("delete_stale_snapshots"), {"account": account, "watermark": mark})
+        start = conn.execute(query("latest_snapshot"), {"account": account}).fetchone()
+        state = state_from_plain(start[3]) if start else AccountState(account)
+        max_recorded: datetime | None = start[2] if start else None
+        params = {"account": account, "watermark": mark,
+                  "after_time": start[0] if start else None, "after_seq": start[1] if start else None}
+        pending: list[dict[str, Any]] = []
+        since = 0
+        with conn.cursor(name="snapshot_events") as cur:
+            cur.itersize = 2000
+            for occurred_at, seq, recorded_at, payload in cur.execute(query("events_to_snapshot"), params):
+                state = apply(state, from_plain(payload))
+                max_recorded = recorded_at if max_recorded is None else max(max_recorded, recorded_at)
+                since += 1
+                if since == every:
+                    pending.append({"account": account, "occurred_at": occurred_at, "seq": seq,
+                                    "watermark": mark, "max_recorded_at": max_recorded,
+                                    "events": state.events_applied, "state": Jsonb(state_to_plain(state))})
+                    since = 0
+        if pending:
+            with conn.cursor() as cur:
+                cur.executemany(query("insert_snapshot"), pending)
+            written = len(pending)
+    return written
+
+
+def refresh_all(conn: psycopg.Connection, every: int = DEFAULT_EVERY) -> dict[str, int]:
+    """Refresh every account with at least ``every`` events; snapshots written per account."""
+    with translated_errors():
+        accounts = [row[0] for row in conn.execute(query("accounts_to_snapshot"), {"every": every})]
+    return {account: refresh_snapshots(conn, account, every) for account in accounts}
