@@ -13,7 +13,7 @@ from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
 from domain.catalog import target_type_of
 from domain.errors import BadInput
 from domain.model import Actor, AdminAction, Target, new_event_id
-from investigate import render
+from investigate import integrity_commands, render
 from investigate.settings import Settings
 from investigate.times import parse_time, show, zone
 from ledger.db import connect
@@ -33,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         "state": cmd_state,
         "who": cmd_who,
         "demo": cmd_demo,
+        "verify": integrity_commands.cmd_verify,
+        "keys": integrity_commands.cmd_keys,
+        "checkpoint": integrity_commands.cmd_checkpoint,
     }[args.command]
     return handler(args, settings)
 
@@ -79,8 +82,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def ingest(settings: Settings, *, until_idle: bool, report: Any = None) -> WriterStats:
     bootstrap = settings.require_broker()
     ensure_topic(bootstrap, settings.topic, settings.partitions)
-    writer = LedgerWriter(WriterConfig(settings.require_database(), bootstrap, settings.topic,
-                                       settings.group), on_batch=report)
+    writer = LedgerWriter(WriterConfig(
+        settings.require_database(), bootstrap, settings.topic, settings.group,
+        signing_key=settings.signing_key, checkpoint_export=settings.checkpoint_export,
+        checkpoint_every=settings.checkpoint_every, checkpoint_seconds=settings.checkpoint_seconds,
+    ), on_batch=report)
 
     def finish(signum: int, frame: FrameType | None) -> None:
         writer.stop()  # the current batch commits, then run() returns
