@@ -138,27 +138,26 @@ class LedgerWriter:
 
     def _write_with_retry(self, records: Sequence[Any]) -> None:
         incoming, rejections, ranges = _classify(records)
-        delay = 0.2
-        while True:
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = connect(self.config.database_url, role=WRITER)
+            result = append_batch(self._conn, self.config.group, incoming, rejections, ranges)
+        except StaleBatch as exc:
+            # we lost these partitions while busy and someone else wrote them:
+            # drop the batch and resume from what the ledger holds
+            log.warning("%s", exc.reason)
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = connect(self.config.database_url, role=WRITER)
-                result = append_batch(self._conn, self.config.group, incoming, rejections, ranges)
-                break
-            except StaleBatch as exc:
-                # we lost these partitions while busy and someone else wrote them:
-                # drop the batch and resume from what the ledger holds
-                log.warning("%s", exc.reason)
                 self._reseek()
-                return
-            except ServiceUnavailable as exc:
-                # Postgres restarting or unreachable: the batch is still in memory and
-                # nothing of it committed, so retrying it whole is safe.
-                log.warning("ledger unavailable, retrying in %.1fs: %s", delay, exc.reason)
-                if self._conn is not None:
-                    self._conn.close()
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            except ServiceUnavailable:
+                self._reconnect_and_reseek()
+            return
+        except ServiceUnavailable as exc:
+            # Postgres restarting or unreachable. Whether earlier commits survived is the
+            # ledger's to say (a crash can lose an acknowledged commit when synchronous_commit
+            # is off), so drop the batch and resume from the offsets it holds once it is back.
+            log.warning("ledger unavailable: %s", exc.reason)
+            self._reconnect_and_reseek()
+            return
         self.stats.appended += result.appended
         self.stats.duplicates += result.duplicates
         self.stats.rejected += result.rejected
@@ -217,10 +216,22 @@ class LedgerWriter:
 
     def _reseek(self) -> None:
         assert self._consumer is not None
-        offsets = self.stored_offsets()
-        for tp in self._consumer.assignment():
-            if tp.partition in offsets:
-                self._consumer.seek(tp, offsets[tp.partition])
+        _seek_to(self._consumer, self._consumer.assignment(), self.stored_offsets())
+
+    def _reconnect_and_reseek(self) -> None:
+        """Wait for Postgres with backoff, then resume every partition from the ledger's offsets."""
+        delay = 0.2
+        while not self._stop.is_set():
+            try:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = connect(self.config.database_url, role=WRITER)
+                self._reseek()
+                return
+            except ServiceUnavailable as exc:
+                log.warning("ledger unavailable, retrying in %.1fs: %s", delay, exc.reason)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def stored_offsets(self) -> dict[int, int]:
         assert self._conn is not None
@@ -244,13 +255,16 @@ class _SeekToLedgerOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        offsets = self.writer.stored_offsets()
-        for tp in assigned:
-            if tp.partition in offsets:
-                self.consumer.seek(tp, offsets[tp.partition])
-            else:
-                self.consumer.seek_to_beginning(tp)
+        _seek_to(self.consumer, assigned, self.writer.stored_offsets())
         log.info("assigned %s", sorted(tp.partition for tp in assigned))
+
+
+def _seek_to(consumer: KafkaConsumer, partitions: Any, offsets: dict[int, int]) -> None:
+    for tp in partitions:
+        if tp.partition in offsets:
+            consumer.seek(tp, offsets[tp.partition])
+        else:
+            consumer.seek_to_beginning(tp)  # nothing of it in the ledger yet
 
 
 def _classify(

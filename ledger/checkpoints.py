@@ -81,10 +81,12 @@ def canonical_body(created_at: datetime, heads: list[ChainHead]) -> bytes:
 def make_checkpoint(conn: psycopg.Connection, key: Ed25519PrivateKey, export: Path | None) -> SignedCheckpoint | None:
     """Sign the current chain heads, store the checkpoint, then append it to ``export``.
 
-    The file is written only after the row commits, so it never holds a checkpoint
-    the database lost; a crash in between leaves the file one checkpoint behind,
+    The file is written only after the row commits, durably even where
+    synchronous_commit is off (and with it every batch before), so it never holds
+    a checkpoint the database lost; a crash in between leaves the file one checkpoint behind,
     which the next one makes up for. Returns None when the ledger is empty."""
     with translated_errors(), conn.transaction():
+        conn.execute(query("durable_commit"))
         rows = conn.execute(query("checkpoint_heads")).fetchall()
         if not rows:
             return None

@@ -42,7 +42,8 @@ class Run:
     def start_writer(self, *args: str) -> subprocess.Popen[bytes]:
         """``auditlog ingest`` in its own process, the way it runs in production."""
         log = (self.workdir / f"writer-{self.topic}.log").open("ab")
-        return subprocess.Popen([sys.executable, "-m", "investigate.cli", "ingest", *args],
+        # -X faulthandler: a writer that hangs can be made to print where (SIGABRT)
+        return subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "investigate.cli", "ingest", *args],
                                 env=self.writer_env(), cwd=self.workdir, stdout=log, stderr=log)
 
     def log_tail(self) -> str:
@@ -128,7 +129,7 @@ def assert_exactly_once(run: Run, produced: dict[str, bytes], rejected: list[byt
         if rejected is not None:
             got = [None if raw is None else bytes(raw) for (raw,) in conn.execute(
                 "SELECT raw_value FROM rejected WHERE topic = %s", (run.topic,))]
-            assert sorted(got, key=repr) == sorted(rejected, key=repr), "rejected messages differ from the bad ones sent"
+            assert sorted(got, key=repr) == sorted(rejected, key=repr), "rejected differs from the bad messages sent"
         key = Path(run.env["AUDITLOG_SIGNING_KEY"])
         report = verify(conn, public_key=load_public(key),
                         exported=exported(Path(run.env["AUDITLOG_CHECKPOINT_EXPORT"])))

@@ -26,7 +26,7 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(run: Run) -> None:
             before = run.ledger_count()
             writer = run.start_writer()
             # kill while it is writing: after it committed something, mid-batch more often than not
-            wait_until(lambda: run.ledger_count() > before or writer.poll() is not None,
+            wait_until(lambda b=before, w=writer: run.ledger_count() > b or w.poll() is not None,  # type: ignore[misc]
                        f"writer {kill} (seed {seed}) appends something")
             assert writer.poll() is None, f"the writer exited by itself:\n{run.log_tail()}"
             time.sleep(rng.uniform(0.0, 0.8))
