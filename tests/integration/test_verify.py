@@ -246,3 +246,26 @@ def test_the_cli_says_ok_on_the_clean_ledger_and_names_the_bad_row_of_a_tampered
     result = json.loads(bad.stdout)
     assert result["ok"] is False and result["first_bad"]["seq"] == seq[0]  # type: ignore[index]
     assert human.returncode == 1 and human.stdout.startswith("NOT OK")
+
+
+def test_keys_init_makes_a_key_pair_once_and_checkpoint_signs_with_it(
+    signed: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    key = tmp_path / "keys" / "ledger.key"
+    env = cli_env | {"AUDITLOG_SIGNING_KEY": str(key)}
+    made = auditlog(env, "keys", "init")
+    assert made.returncode == 0, made.stderr
+    assert key.stat().st_mode & 0o077 == 0  # the private key is the owner's only
+    assert load_public(key) == load_private(key).public_key()
+    again = auditlog(env, "keys", "init")
+    assert again.returncode == 1 and "refusing to replace" in again.stderr
+
+    signed_now = auditlog(env, "checkpoint")
+    assert signed_now.returncode == 0, signed_now.stderr
+    assert f"{EVENTS} events" in signed_now.stdout
+    (line,) = (tmp_path / "keys" / "checkpoints.jsonl").read_text().splitlines()
+    assert json.loads(json.loads(line)["body"])["events"] == EVENTS
+    checked = auditlog(env, "verify", "--json")
+    # the module's first key signed the writer's checkpoint: with this key it does not verify
+    assert checked.returncode == 1
+    assert json.loads(checked.stdout)["first_bad"]["problem"] == "signature does not verify with the signing key"
