@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test up down reset lint bench fuzz venv clean
+.PHONY: run test chaos up down reset lint bench fuzz venv clean
 
 run: $(STAMP) up
 	$(BIN)/auditlog db migrate
@@ -16,6 +16,11 @@ run: $(STAMP) up
 # KAFKA_BOOTSTRAP_SERVERS point at external ones) and stops them when it ends.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the fault tests again, harder: more kill -9s of the writer (make test does 10)
+CHAOS_KILLS ?= 25
+chaos: $(STAMP)
+	AUDITLOG_FAULT_KILLS=$(CHAOS_KILLS) $(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 up: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \

@@ -1,9 +1,10 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, produce, state, who
+from bench import codec, ingest, produce, state, who
 
 if __name__ == "__main__":
     codec.main()
     produce.main()
+    ingest.main()
     state.main()
     who.main()

@@ -5,6 +5,8 @@ rejections, then append both *and the next offsets* in one Postgres
 transaction. On (re)assignment the writer seeks to the offsets stored in
 Postgres, never Kafka's committed ones, so a crash or rebalance can neither
 repeat nor skip a batch. Bad messages land in ``rejected``; the writer keeps going.
+With a signing key it also signs a checkpoint of the chain heads every
+``checkpoint_every`` events or ``checkpoint_seconds``, and once more on a clean exit.
 """
 
 from __future__ import annotations
@@ -14,16 +16,21 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 
 from domain.errors import DecodeError, InvalidEvent, ServiceUnavailable
 from ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
+from ledger.checkpoints import make_checkpoint
 from ledger.db import connect, translated_errors
+from ledger.keys import load_private
+from ledger.roles import WRITER
 from ledger.sql import query
 from schemas.codec import decode
 
@@ -42,6 +49,7 @@ class WriterStats:
     duplicates: int = 0
     rejected: int = 0
     batches: int = 0
+    checkpoints: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -55,6 +63,10 @@ class WriterConfig:
     poll_timeout_ms: int = 500
     idle_grace_s: float = 1.0  # --until-idle: caught up for this long means idle
     join_timeout_s: float = 60.0
+    signing_key: Path | None = None  # None: no checkpoints
+    checkpoint_export: Path | None = None
+    checkpoint_every: int = 10_000  # events
+    checkpoint_seconds: float = 60.0
 
 
 class LedgerWriter:
@@ -65,16 +77,23 @@ class LedgerWriter:
         self._on_batch = on_batch
         self._conn: psycopg.Connection | None = None
         self._consumer: KafkaConsumer | None = None
+        self._key: Ed25519PrivateKey | None = None
+        self._unsigned = 0  # events appended since the last checkpoint
+        self._signed_at = time.monotonic()
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch, commit and return (SIGTERM does this)."""
         self._stop.set()
 
     def run(self, until_idle: bool = False) -> WriterStats:
+        if self.config.signing_key is not None:
+            self._key = load_private(self.config.signing_key)  # a bad key fails now, not at the first checkpoint
         self._conn = self._connect_with_retry()
         self._consumer = self._open_consumer()
         try:
             self._loop(until_idle)
+            if self._unsigned:
+                self._checkpoint()
         finally:
             self._consumer.close(autocommit=False)
             self._conn.close()
@@ -119,40 +138,58 @@ class LedgerWriter:
 
     def _write_with_retry(self, records: Sequence[Any]) -> None:
         incoming, rejections, ranges = _classify(records)
-        delay = 0.2
-        while True:
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = connect(self.config.database_url, role=WRITER)
+            result = append_batch(self._conn, self.config.group, incoming, rejections, ranges)
+        except StaleBatch as exc:
+            # we lost these partitions while busy and someone else wrote them:
+            # drop the batch and resume from what the ledger holds
+            log.warning("%s", exc.reason)
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = connect(self.config.database_url)
-                result = append_batch(self._conn, self.config.group, incoming, rejections, ranges)
-                break
-            except StaleBatch as exc:
-                # we lost these partitions while busy and someone else wrote them:
-                # drop the batch and resume from what the ledger holds
-                log.warning("%s", exc.reason)
                 self._reseek()
-                return
-            except ServiceUnavailable as exc:
-                # Postgres restarting or unreachable: the batch is still in memory and
-                # nothing of it committed, so retrying it whole is safe.
-                log.warning("ledger unavailable, retrying in %.1fs: %s", delay, exc.reason)
-                if self._conn is not None:
-                    self._conn.close()
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            except ServiceUnavailable:
+                self._reconnect_and_reseek()
+            return
+        except ServiceUnavailable as exc:
+            # Postgres restarting or unreachable. Whether earlier commits survived is the
+            # ledger's to say (a crash can lose an acknowledged commit when synchronous_commit
+            # is off), so drop the batch and resume from the offsets it holds once it is back.
+            log.warning("ledger unavailable: %s", exc.reason)
+            self._reconnect_and_reseek()
+            return
         self.stats.appended += result.appended
         self.stats.duplicates += result.duplicates
         self.stats.rejected += result.rejected
         self.stats.batches += 1
+        self._unsigned += result.appended
+        if self._unsigned and (self._unsigned >= self.config.checkpoint_every
+                               or time.monotonic() - self._signed_at >= self.config.checkpoint_seconds):
+            self._checkpoint()
         if self._on_batch is not None:
             self._on_batch(self.stats)
+
+    def _checkpoint(self) -> None:
+        if self._key is None or self._conn is None:
+            return
+        try:
+            if self._conn.closed:
+                self._conn = connect(self.config.database_url, role=WRITER)
+            make_checkpoint(self._conn, self._key, self.config.checkpoint_export)
+        except (ServiceUnavailable, OSError) as exc:
+            # the rows are committed and chained; the next checkpoint will cover them
+            log.warning("checkpoint postponed: %s", exc)
+            return
+        self.stats.checkpoints += 1
+        self._unsigned = 0
+        self._signed_at = time.monotonic()
 
     # -- set-up -----------------------------------------------------------
 
     def _connect_with_retry(self, attempts: int = 30) -> psycopg.Connection:
         for attempt in range(attempts):
             try:
-                return connect(self.config.database_url)
+                return connect(self.config.database_url, role=WRITER)
             except ServiceUnavailable:
                 if attempt == attempts - 1:
                     raise
@@ -179,10 +216,22 @@ class LedgerWriter:
 
     def _reseek(self) -> None:
         assert self._consumer is not None
-        offsets = self.stored_offsets()
-        for tp in self._consumer.assignment():
-            if tp.partition in offsets:
-                self._consumer.seek(tp, offsets[tp.partition])
+        _seek_to(self._consumer, self._consumer.assignment(), self.stored_offsets())
+
+    def _reconnect_and_reseek(self) -> None:
+        """Wait for Postgres with backoff, then resume every partition from the ledger's offsets."""
+        delay = 0.2
+        while not self._stop.is_set():
+            try:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = connect(self.config.database_url, role=WRITER)
+                self._reseek()
+                return
+            except ServiceUnavailable as exc:
+                log.warning("ledger unavailable, retrying in %.1fs: %s", delay, exc.reason)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def stored_offsets(self) -> dict[int, int]:
         assert self._conn is not None
@@ -206,13 +255,16 @@ class _SeekToLedgerOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        offsets = self.writer.stored_offsets()
-        for tp in assigned:
-            if tp.partition in offsets:
-                self.consumer.seek(tp, offsets[tp.partition])
-            else:
-                self.consumer.seek_to_beginning(tp)
+        _seek_to(self.consumer, assigned, self.writer.stored_offsets())
         log.info("assigned %s", sorted(tp.partition for tp in assigned))
+
+
+def _seek_to(consumer: KafkaConsumer, partitions: Any, offsets: dict[int, int]) -> None:
+    for tp in partitions:
+        if tp.partition in offsets:
+            consumer.seek(tp, offsets[tp.partition])
+        else:
+            consumer.seek_to_beginning(tp)  # nothing of it in the ledger yet
 
 
 def _classify(

@@ -136,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "with at least N events)")
     snapshot.add_argument("--every", type=int, default=100, help="events between snapshots (default 100)")
 
+    verify = sub.add_parser("verify", help="check the hash chains and signed checkpoints",
+                            description="Recompute every partition's hash chain and check every signed "
+                            "checkpoint (from the database and the export file). Names the first bad row "
+                            "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong.")
+    verify.add_argument("--json", action="store_true",
+                        help='print {"ok": bool, "events": n, "first_bad": {...} | null, ...}')
+
+    keys = sub.add_parser("keys", help="checkpoint signing keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_sub.add_parser("init", help="make a development Ed25519 key at AUDITLOG_SIGNING_KEY (and .pub)")
+
+    sub.add_parser("checkpoint", help="sign a checkpoint of the chain heads now",
+                   description="Sign the current head and length of every chain, store the checkpoint "
+                   "and append it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does this by itself).")
+
     sub.add_parser("demo", help="the incident day, emitted, ingested and investigated",
                    description="Emit a realistic day of admin actions containing the 2017-11-02 "
                    "incident, ingest it, and answer the investigator's questions from the ledger.")

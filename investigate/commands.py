@@ -11,7 +11,7 @@ from typing import Any
 
 from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
 from domain.errors import BadInput
-from investigate import contract_commands, history_commands, render
+from investigate import contract_commands, history_commands, integrity_commands, render
 from investigate.settings import Settings
 from investigate.times import parse_time, show, zone
 from ledger.db import connect
@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         "diff": history_commands.cmd_diff,
         "actor": history_commands.cmd_actor,
         "snapshot": history_commands.cmd_snapshot,
+        "verify": integrity_commands.cmd_verify,
+        "keys": integrity_commands.cmd_keys,
+        "checkpoint": integrity_commands.cmd_checkpoint,
     }[args.command]
     return handler(args, settings)
 
@@ -60,8 +63,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def ingest(settings: Settings, *, until_idle: bool, report: Any = None) -> WriterStats:
     bootstrap = settings.require_broker()
     ensure_topic(bootstrap, settings.topic, settings.partitions)
-    writer = LedgerWriter(WriterConfig(settings.require_database(), bootstrap, settings.topic,
-                                       settings.group), on_batch=report)
+    writer = LedgerWriter(WriterConfig(
+        settings.require_database(), bootstrap, settings.topic, settings.group,
+        signing_key=settings.signing_key, checkpoint_export=settings.checkpoint_export,
+        checkpoint_every=settings.checkpoint_every, checkpoint_seconds=settings.checkpoint_seconds,
+    ), on_batch=report)
 
     def finish(signum: int, frame: FrameType | None) -> None:
         writer.stop()  # the current batch commits, then run() returns

@@ -24,6 +24,12 @@ ENV_VARS: dict[str, str] = {
     "AUDITLOG_TOPIC": f"topic admin actions are emitted to and ingested from (default {DEFAULT_TOPIC})",
     "AUDITLOG_GROUP": f"consumer group of the ledger writers (default {DEFAULT_GROUP})",
     "AUDITLOG_PARTITIONS": "partitions to create the topic with when it is missing (default 6)",
+    "AUDITLOG_SIGNING_KEY": "Ed25519 private key (PEM) that signs checkpoints; its public key is the same "
+    "path plus .pub (`auditlog keys init` makes one); unset: no checkpoints",
+    "AUDITLOG_CHECKPOINT_EXPORT": "file outside the database that signed checkpoints are appended to "
+    "(default: checkpoints.jsonl beside the signing key)",
+    "AUDITLOG_CHECKPOINT_EVERY": "the writer signs a checkpoint after this many new events (default 10000)",
+    "AUDITLOG_CHECKPOINT_SECONDS": "... or after this many seconds with new events (default 60)",
 }
 
 
@@ -34,11 +40,20 @@ class Settings:
     topic: str = DEFAULT_TOPIC
     group: str = DEFAULT_GROUP
     partitions: int = 6
+    signing_key: Path | None = None
+    checkpoint_export: Path | None = None
+    checkpoint_every: int = 10_000
+    checkpoint_seconds: int = 60
 
     def require_database(self) -> str:
         if not self.database_url:
             raise ConfigError("DATABASE_URL is not set (run `make up`, or export it)")
         return self.database_url
+
+    def require_signing_key(self) -> Path:
+        if self.signing_key is None:
+            raise ConfigError("AUDITLOG_SIGNING_KEY is not set (the path of the checkpoint signing key)")
+        return self.signing_key
 
     def require_broker(self) -> str:
         if not self.bootstrap_servers:
@@ -55,12 +70,18 @@ class Settings:
         bootstrap = values.get("KAFKA_BOOTSTRAP_SERVERS") or None
         if bootstrap and any(":" not in part for part in bootstrap.split(",")):
             raise ConfigError(f"KAFKA_BOOTSTRAP_SERVERS: {bootstrap!r} is not a host:port list")
+        key = Path(values["AUDITLOG_SIGNING_KEY"]) if values.get("AUDITLOG_SIGNING_KEY") else None
+        export = values.get("AUDITLOG_CHECKPOINT_EXPORT")
         return cls(
             database_url=database_url,
             bootstrap_servers=bootstrap,
             topic=values.get("AUDITLOG_TOPIC") or DEFAULT_TOPIC,
             group=values.get("AUDITLOG_GROUP") or DEFAULT_GROUP,
             partitions=_positive_int(values, "AUDITLOG_PARTITIONS", 6),
+            signing_key=key,
+            checkpoint_export=Path(export) if export else (key.parent / "checkpoints.jsonl" if key else None),
+            checkpoint_every=_positive_int(values, "AUDITLOG_CHECKPOINT_EVERY", 10_000),
+            checkpoint_seconds=_positive_int(values, "AUDITLOG_CHECKPOINT_SECONDS", 60),
         )
 
 

@@ -6,15 +6,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 
 from domain.errors import AuditError, ServiceUnavailable
 
 
-def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(dsn: str, *, autocommit: bool = False, role: str | None = None) -> psycopg.Connection:
+    """Connect; with ``role`` (see ``ledger.roles``), run every statement as that role."""
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
+        conn = psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable(f"cannot reach Postgres: {_first_line(exc)}") from exc
+    if role is not None:
+        try:
+            _set_role(conn, role)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def _set_role(conn: psycopg.Connection, role: str) -> None:
+    try:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        if not conn.autocommit:
+            conn.commit()  # SET ROLE lasts for the session once its transaction commits
+    except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
+        raise AuditError(
+            f"cannot act as role {role}: {_first_line(exc)} (run `auditlog db migrate`, and make "
+            f"the DATABASE_URL user a member of {role})") from exc
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable(f"Postgres connection failed: {_first_line(exc)}") from exc
 
 
 @contextmanager

@@ -16,12 +16,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 
 from investigate.settings import Settings
 from ledger.migrate import migrate
+
+if TYPE_CHECKING:
+    from devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +41,14 @@ class Services:
 
 
 @pytest.fixture(scope="session")
-def services(request: pytest.FixtureRequest) -> Iterator[Services]:
+def local_stack() -> Iterator[Stack | None]:
+    """The session's own devstack (None when the tests use external or docker services);
+    the fault tests stop and restart its Postgres."""
     if os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield Services(os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+        yield None
         return
     if os.environ.get("AUDITLOG_TEST_SERVICES") == "docker":
-        yield _docker_services(request)
+        yield None
         return
     from devstack.stack import Stack
 
@@ -50,10 +56,19 @@ def services(request: pytest.FixtureRequest) -> Iterator[Services]:
     stack = Stack(root, durable=False)
     try:
         stack.up()
-        yield Services(stack.postgres.url("postgres"), stack.bootstrap_servers)
+        yield stack
     finally:
         stack.down()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def services(request: pytest.FixtureRequest, local_stack: Stack | None) -> Services:
+    if local_stack is not None:
+        return Services(local_stack.postgres.url("postgres"), local_stack.bootstrap_servers)
+    if os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return Services(os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+    return _docker_services(request)
 
 
 def _docker_services(request: pytest.FixtureRequest) -> Services:

@@ -22,6 +22,8 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"KAFKA_BOOTSTRAP_SERVERS": "localhost"}, "KAFKA_BOOTSTRAP_SERVERS"),
         ({"AUDITLOG_PARTITIONS": "six"}, "AUDITLOG_PARTITIONS"),
         ({"AUDITLOG_PARTITIONS": "0"}, "AUDITLOG_PARTITIONS"),
+        ({"AUDITLOG_CHECKPOINT_EVERY": "often"}, "AUDITLOG_CHECKPOINT_EVERY"),
+        ({"AUDITLOG_CHECKPOINT_SECONDS": "0"}, "AUDITLOG_CHECKPOINT_SECONDS"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
@@ -42,3 +44,10 @@ def test_a_malformed_env_file_line_is_reported_with_its_number(tmp_path: Path) -
     env_file.write_text("# comment\n\nDATABASE_URL\n")
     with pytest.raises(ConfigError, match=r"\.env:3"):
         Settings.load({}, env_file)
+
+
+def test_the_checkpoint_export_defaults_to_beside_the_signing_key() -> None:
+    settings = Settings.load({"AUDITLOG_SIGNING_KEY": "/keys/ledger.key"}, None)
+    assert settings.signing_key == Path("/keys/ledger.key")
+    assert settings.checkpoint_export == Path("/keys/checkpoints.jsonl")
+    assert Settings.load({}, None).checkpoint_export is None

@@ -1,0 +1,257 @@
+"""Ledger ingest speed, against baselines measured in the same run on the same server.
+
+Prefill a 6-partition topic with N events (200,000), drain it with
+``auditlog ingest --until-idle`` (a subprocess: its peak RSS is its own), then on
+the same Postgres: a raw COPY of the same decoded rows into a table with the same
+indexes, a naive consumer (one INSERT and one commit per event, measured on a
+subset), the ``eventsourcing`` library's Postgres recorder storing the same events
+500 per transaction, and ``auditlog verify``. Then the writer's peak RSS again at
+a bigger N (1,000,000). Uses DATABASE_URL/KAFKA_BOOTSTRAP_SERVERS if both are set,
+else starts its own durable devstack (fsync on) in a temporary folder.
+
+    AUDITLOG_BENCH_EVENTS=200000 AUDITLOG_BENCH_BIG_EVENTS=1000000 python -m bench.ingest
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from bench.report import report
+from domain.catalog import ACTIONS
+from domain.model import Actor, AdminAction, Target, new_event_id
+from ledger.keys import init_key
+from ledger.migrate import migrate
+from ledger.verify import verify
+from producers.topics import ensure_topic
+from schemas.codec import decode, encode
+
+PARTITIONS = 6
+BATCH = 5000  # the writer's batch size, used for the COPY baseline's transactions too
+NAIVE_SUBSET = 3000
+ES_PER_TX = 500
+
+
+@contextmanager
+def _services() -> Iterator[tuple[str, str]]:
+    if os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    from devstack.stack import Stack
+
+    root = Path(tempfile.mkdtemp(prefix="auditlog-bench-"))
+    stack = Stack(root, durable=True)
+    try:
+        stack.up()
+        yield stack.postgres.url("postgres"), stack.bootstrap_servers
+    finally:
+        stack.down()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _fresh_database(admin_url: str, name: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    with psycopg.connect(url) as conn:
+        migrate(conn)
+    return url
+
+
+def _events(count: int, rng: random.Random) -> Iterator[AdminAction]:
+    actions = sorted(ACTIONS)
+    start = datetime(2017, 11, 2, tzinfo=UTC)
+    for n in range(count):
+        action = rng.choice(actions)
+        kind = rng.choice(["employee", "contractor", "service"])
+        yield AdminAction(
+            event_id=new_event_id(), occurred_at=start + timedelta(milliseconds=n * 37),
+            actor=Actor(f"{kind[0]}-{rng.randrange(60)}", kind, display_name="Some Admin", org="socialco",
+                        session_id=uuid.uuid4().hex[:8], source_ip="172.16.1.7"),
+            action=action, target=Target(ACTIONS[action].value, f"acct-{rng.randrange(20_000):05d}", "@someone"),
+            reason=rng.choice([None, "user report", "spam", "requested by legal"]),
+            ticket=rng.choice([None, f"T-{rng.randrange(100_000)}"]),
+        )
+
+
+def _prefill(bootstrap: str, topic: str, count: int) -> float:
+    ensure_topic(bootstrap, topic, PARTITIONS)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024,
+                             max_request_size=8 * 1024 * 1024)
+    started = time.perf_counter()
+    for e in _events(count, random.Random(count)):
+        producer.send(topic, key=e.target.id.encode(), value=encode(e))
+    producer.flush()
+    producer.close()
+    return count / (time.perf_counter() - started)
+
+
+def _ingest(url: str, bootstrap: str, topic: str, count: int, keys: Path) -> dict[str, Any]:
+    """Drain ``topic`` with ``auditlog ingest --until-idle``; rate from first row to exit, peak RSS."""
+    env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "AUDITLOG_TOPIC": topic,
+           "AUDITLOG_GROUP": f"bench-{topic}", "AUDITLOG_PARTITIONS": str(PARTITIONS),
+           "AUDITLOG_SIGNING_KEY": str(keys / "bench.key"), "AUDITLOG_CHECKPOINT_EXPORT": str(keys / f"{topic}.jsonl")}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "investigate.cli", "ingest", "--until-idle"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    first = last = None
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # not poll(): wait4 keeps the child's rusage
+            if pid:
+                break
+            seen = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0  # type: ignore[index]
+            now = time.perf_counter()
+            if seen and first is None:
+                first = now
+            if seen >= count and last is None:
+                last = now
+            time.sleep(0.1)
+    ended = time.perf_counter()
+    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    if status != 0 or f"ingested {count} events" not in output:
+        raise SystemExit(f"ingest failed ({status}): {output[-2000:]}")
+    first = first or started
+    last = last or ended
+    return {"wall_s": ended - started, "events_per_s": count / (last - first),
+            "peak_rss_mb": usage.ru_maxrss / 1024}  # ru_maxrss is in KiB on Linux
+
+
+def _copy_baseline(url: str) -> float:
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE copy_target (LIKE events INCLUDING ALL)")
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position")]
+        selected = ", ".join("payload::text" if c == "payload" else c for c in columns)  # as the writer sends it
+        rows = conn.execute(f"SELECT {selected} FROM events ORDER BY seq").fetchall()
+        conn.commit()
+        started = time.perf_counter()
+        for start in range(0, len(rows), BATCH):
+            with conn.cursor() as cur, cur.copy(f"COPY copy_target ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows[start:start + BATCH]:
+                    copy.write_row(row)
+            conn.commit()
+        return len(rows) / (time.perf_counter() - started)
+
+
+def _naive_baseline(url: str, bootstrap: str, topic: str) -> float:
+    """Poll, decode, INSERT one row, COMMIT; NAIVE_SUBSET times."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=500)
+    consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+    consumer.seek_to_beginning()
+    done = 0
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE naive_target (LIKE events INCLUDING ALL)")
+        conn.commit()
+        started = time.perf_counter()
+        while done < NAIVE_SUBSET:
+            for records in consumer.poll(timeout_ms=1000).values():
+                for r in records[: NAIVE_SUBSET - done]:
+                    e = decode(r.value).event.validate()
+                    conn.execute(
+                        "INSERT INTO naive_target (event_id, topic, partition, kafka_offset, occurred_at, actor_id,"
+                        " actor_kind, actor_org, action, target_type, target_id, reason, ticket, payload, raw_value,"
+                        " schema_fingerprint, chain_pos, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s,"
+                        " %s, %s, %s, %s, %s, '{}', %s, %s, 0, '', '')",
+                        (e.event_id, r.topic, r.partition, r.offset, e.occurred_at, e.actor.id, e.actor.kind,
+                         e.actor.org, e.action, e.target.type, e.target.id, e.reason, e.ticket, r.value,
+                         r.value[2:10]))
+                    conn.commit()
+                    done += 1
+        elapsed = time.perf_counter() - started
+    consumer.close()
+    return done / elapsed
+
+
+def _eventsourcing_baseline(url: str) -> float:
+    from eventsourcing.persistence import StoredEvent
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+    parts = urlsplit(url)
+    datastore = PostgresDatastore(parts.path.lstrip("/"), parts.hostname or "127.0.0.1", parts.port or 5432,
+                                  parts.username or "postgres", parts.password or "")
+    recorder = PostgresApplicationRecorder(datastore, events_table_name="es_events")
+    recorder.create_table()
+    with psycopg.connect(url) as conn:
+        raws = [(str(t), bytes(v)) for t, v in conn.execute("SELECT target_id, raw_value FROM events ORDER BY seq")]
+    versions: dict[str, int] = {}
+    stored = []
+    for target, raw in raws:  # one aggregate per target account, its events in order
+        versions[target] = versions.get(target, 0) + 1
+        stored.append(StoredEvent(uuid.uuid5(uuid.NAMESPACE_URL, target), versions[target],
+                                  "auditlog:AdminAction", raw))
+    started = time.perf_counter()
+    for start in range(0, len(stored), ES_PER_TX):
+        recorder.insert_events(stored[start:start + ES_PER_TX])
+    elapsed = time.perf_counter() - started
+    datastore.close()
+    return len(stored) / elapsed
+
+
+def _verify_rate(url: str, keys: Path) -> tuple[float, bool]:
+    from ledger.checkpoints import exported
+    from ledger.keys import load_public
+
+    export = [cp for f in keys.glob("*.jsonl") for cp in exported(f)]
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        result = verify(conn, public_key=load_public(keys / "bench.key"), exported=export)
+        elapsed = time.perf_counter() - started
+    return result.events / elapsed, result.ok
+
+
+def main() -> None:
+    count = int(os.environ.get("AUDITLOG_BENCH_EVENTS", "200000"))
+    big = int(os.environ.get("AUDITLOG_BENCH_BIG_EVENTS", "1000000"))
+    keys = Path(tempfile.mkdtemp(prefix="auditlog-bench-keys-"))
+    init_key(keys / "bench.key")
+    figures: dict[str, Any] = {"events": count}
+    with _services() as (admin_url, bootstrap):
+        url = _fresh_database(admin_url, "bench_ingest")
+        topic = f"bench-{uuid.uuid4().hex[:8]}"
+        figures["prefill_events_per_s"] = round(_prefill(bootstrap, topic, count))
+        run = _ingest(url, bootstrap, topic, count, keys)
+        figures["ingest_events_per_s"] = round(run["events_per_s"])
+        figures["ingest_wall_s_incl_group_join"] = round(run["wall_s"], 1)
+        figures[f"writer_peak_rss_mb_at_{count}"] = round(run["peak_rss_mb"], 1)
+        copy_rate = _copy_baseline(url)
+        figures["raw_copy_rows_per_s"] = round(copy_rate)
+        figures["ratio_vs_raw_copy"] = round(run["events_per_s"] / copy_rate, 2)
+        naive = _naive_baseline(url, bootstrap, topic)
+        figures[f"naive_events_per_s_on_{NAIVE_SUBSET}"] = round(naive)
+        figures["ratio_vs_naive"] = round(run["events_per_s"] / naive, 1)
+        es_rate = _eventsourcing_baseline(url)
+        figures["eventsourcing_9_5_6_events_per_s"] = round(es_rate)
+        figures["ratio_vs_eventsourcing"] = round(run["events_per_s"] / es_rate, 2)
+        verify_rate, ok = _verify_rate(url, keys)
+        figures["verify_events_per_s"] = round(verify_rate)
+        figures["verify_ok"] = ok
+        if big:
+            big_url = _fresh_database(admin_url, "bench_ingest_big")
+            big_topic = f"bench-big-{uuid.uuid4().hex[:8]}"
+            _prefill(bootstrap, big_topic, big)
+            big_run = _ingest(big_url, bootstrap, big_topic, big, keys)
+            figures[f"writer_peak_rss_mb_at_{big}"] = round(big_run["peak_rss_mb"], 1)
+            figures[f"ingest_events_per_s_at_{big}"] = round(big_run["events_per_s"])
+    shutil.rmtree(keys, ignore_errors=True)
+    report("ingest", figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Signed checkpoints: the heads and lengths of every chain, signed with Ed25519.
+
+A checkpoint's body is canonical JSON (sorted keys, no spaces, UTF-8)::
+
+    {"chains": [{"count": N, "head_hash": "<hex>", "head_seq": S, "partition": P, "topic": T}, ...],
+     "created_at": "<ISO-8601>", "events": <sum of counts>, "v": 1}
+
+It is stored in ``checkpoints`` and then appended, as one JSON line
+``{"id", "key_id", "body", "signature"}`` (body as text, signature in hex), to
+the export file (``AUDITLOG_CHECKPOINT_EXPORT``), which lives outside the
+database: someone who deletes the last rows of a chain *and* the checkpoints
+rows that covered them is still caught by the exported copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from domain.errors import AuditError
+from ledger.db import translated_errors
+from ledger.keys import key_id
+from ledger.sql import query
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    topic: str
+    partition: int
+    count: int
+    head_seq: int
+    head_hash: bytes
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    id: int | None
+    key_id: str
+    body: bytes
+    signature: bytes
+
+    def chains(self) -> list[ChainHead]:
+        try:
+            data = json.loads(self.body)
+            return [ChainHead(c["topic"], int(c["partition"]), int(c["count"]), int(c["head_seq"]),
+                              bytes.fromhex(c["head_hash"])) for c in data["chains"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"checkpoint {self.id}: unreadable body: {exc}") from exc
+
+    def signed_by(self, public: Ed25519PublicKey) -> bool:
+        if self.key_id != key_id(public):
+            return False
+        try:
+            public.verify(self.signature, self.body)
+        except InvalidSignature:
+            return False
+        return True
+
+    def export_line(self) -> str:
+        return json.dumps({"id": self.id, "key_id": self.key_id, "body": self.body.decode("utf-8"),
+                           "signature": self.signature.hex()}, sort_keys=True) + "\n"
+
+
+def canonical_body(created_at: datetime, heads: list[ChainHead]) -> bytes:
+    chains = [{"topic": h.topic, "partition": h.partition, "count": h.count, "head_seq": h.head_seq,
+               "head_hash": h.head_hash.hex()} for h in heads]
+    body: dict[str, Any] = {"v": 1, "created_at": created_at.isoformat(),
+                            "events": sum(h.count for h in heads), "chains": chains}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def make_checkpoint(conn: psycopg.Connection, key: Ed25519PrivateKey, export: Path | None) -> SignedCheckpoint | None:
+    """Sign the current chain heads, store the checkpoint, then append it to ``export``.
+
+    The file is written only after the row commits, durably even where
+    synchronous_commit is off (and with it every batch before), so it never holds
+    a checkpoint the database lost; a crash in between leaves the file one checkpoint behind,
+    which the next one makes up for. Returns None when the ledger is empty."""
+    with translated_errors(), conn.transaction():
+        conn.execute(query("durable_commit"))
+        rows = conn.execute(query("checkpoint_heads")).fetchall()
+        if not rows:
+            return None
+        created_at: datetime = rows[0][0]
+        heads = [ChainHead(t, int(p), int(pos), int(seq), bytes(h)) for _, t, p, seq, pos, h in rows]
+        body = canonical_body(created_at, heads)
+        signature = key.sign(body)
+        kid = key_id(key.public_key())
+        row = conn.execute(query("insert_checkpoint"), {
+            "created_at": created_at, "key_id": kid, "body": body, "signature": signature}).fetchone()
+        assert row is not None
+    checkpoint = SignedCheckpoint(int(row[0]), kid, body, signature)
+    if export is not None:
+        append_export(export, checkpoint)
+    return checkpoint
+
+
+def append_export(path: Path, checkpoint: SignedCheckpoint) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # one write() of one line with O_APPEND: concurrent writers never interleave lines
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, checkpoint.export_line().encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def stored(conn: psycopg.Connection) -> list[SignedCheckpoint]:
+    with translated_errors():
+        return [SignedCheckpoint(int(i), k, bytes(b), bytes(s))
+                for i, k, b, s in conn.execute(query("checkpoints")).fetchall()]
+
+
+def exported(path: Path) -> list[SignedCheckpoint]:
+    """Checkpoints in the export file; a missing file holds none."""
+    return list(_read_export(path)) if path.exists() else []
+
+
+def _read_export(path: Path) -> Iterator[SignedCheckpoint]:
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                yield SignedCheckpoint(data.get("id"), data["key_id"], data["body"].encode("utf-8"),
+                                       bytes.fromhex(data["signature"]))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise AuditError(f"{path}:{number}: not a checkpoint line: {exc}") from exc

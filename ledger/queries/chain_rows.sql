@@ -1,0 +1,11 @@
+-- Every event in ledger order, as ledger/chain.py's ROW_COLUMNS, then prev_hash and hash.
+-- Times as exact microseconds since the epoch (extract gives numeric), the uuid as its 16 bytes.
+SELECT seq, partition, kafka_offset, chain_pos,
+       (extract(epoch FROM occurred_at) * 1000000)::bigint,
+       (extract(epoch FROM recorded_at) * 1000000)::bigint,
+       uuid_send(event_id),
+       topic, actor_id, actor_kind, actor_org, action, target_type, target_id, reason, ticket,
+       payload::text, raw_value, schema_fingerprint,
+       prev_hash, hash
+FROM events
+ORDER BY seq

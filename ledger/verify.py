@@ -1,0 +1,164 @@
+"""``verify``: recompute every chain and hold it against every signed checkpoint.
+
+Reads the ledger once in ``seq`` order. For each row it checks, against the
+chain so far: ``chain_pos`` is one more, ``prev_hash`` is the previous row's
+hash, and ``hash`` is SHA-256(prev_hash || canonical record) recomputed here
+(``ledger/chain.py``). Then each checkpoint, from the database and from the
+export file: its signature, that the file's are all still in the database, and
+that its chains still have the row it signed at that position with that hash.
+The report names the first bad row in ledger order, else the first bad checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger import chain
+from ledger.checkpoints import ChainHead, SignedCheckpoint, stored
+from ledger.db import translated_errors
+from ledger.sql import query
+
+_FETCH = 20_000
+
+
+@dataclass
+class Report:
+    ok: bool = True
+    events: int = 0
+    chains: int = 0
+    checkpoints: int = 0
+    bad_rows: int = 0
+    signatures_checked: bool = False
+    first_bad: dict[str, Any] | None = None
+    checkpoint_problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "events": self.events, "chains": self.chains, "checkpoints": self.checkpoints,
+                "bad_rows": self.bad_rows,
+                "signatures_checked": self.signatures_checked, "first_bad": self.first_bad}
+
+
+@dataclass
+class _Expectation:
+    checkpoint: SignedCheckpoint
+    head: ChainHead
+    found: bytes | None = None
+
+
+def verify(
+    conn: psycopg.Connection,
+    *,
+    public_key: Ed25519PublicKey | None,
+    exported: Sequence[SignedCheckpoint] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Verify the whole ledger; ``progress(done, total)`` is called every few thousand rows."""
+    report = Report(signatures_checked=public_key is not None)
+    in_db = stored(conn)
+    checkpoints = _checked_checkpoints(in_db, exported, public_key, report)
+    expected: dict[tuple[str, int, int], list[_Expectation]] = {}
+    for cp in checkpoints:
+        for head in cp.chains():
+            expected.setdefault((head.topic, head.partition, head.count), []).append(_Expectation(cp, head))
+    with translated_errors():
+        total = int(conn.execute(query("count_events")).fetchone()[0])  # type: ignore[index]
+        heads = _scan(conn, report, expected, total, progress)
+    report.chains = len(heads)
+    for (topic, partition, count), items in sorted(expected.items()):
+        for item in items:
+            if item.found is None:
+                have = heads.get((topic, partition), chain.EMPTY).pos
+                _checkpoint_problem(report, item.checkpoint, "chain is shorter than the checkpoint says",
+                                    topic=topic, partition=partition, expected={"count": count},
+                                    found={"count": have})
+            elif item.found != item.head.head_hash:
+                _checkpoint_problem(report, item.checkpoint, "row at the checkpoint's head has another hash",
+                                    topic=topic, partition=partition, seq=item.head.head_seq,
+                                    expected=item.head.head_hash.hex(), found=item.found.hex())
+    if report.first_bad is None and report.checkpoint_problems:
+        report.first_bad = report.checkpoint_problems[0]
+    report.ok = report.first_bad is None
+    return report
+
+
+def _scan(
+    conn: psycopg.Connection,
+    report: Report,
+    expected: dict[tuple[str, int, int], list[_Expectation]],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[tuple[str, int], chain.Head]:
+    heads: dict[tuple[str, int], chain.Head] = {}
+    link = chain.link
+    with conn.transaction(), conn.cursor(name="auditlog_verify", binary=True) as cur:
+        cur.itersize = _FETCH
+        cur.execute(query("chain_rows"))
+        done = 0
+        while rows := cur.fetchmany(_FETCH):
+            for row in rows:
+                key = (row[7], row[1])
+                head = heads.get(key, chain.EMPTY)
+                prev_hash, stored_hash = bytes(row[19]), bytes(row[20])
+                computed = link(head.hash, row[:19])
+                if row[3] != head.pos + 1 or prev_hash != head.hash or computed != stored_hash:
+                    _row_problem(report, row, head, prev_hash, stored_hash, computed)
+                # go on from what is stored, so one bad row is reported once, not for the whole tail
+                heads[key] = chain.Head(row[3], stored_hash)
+                if expected and (key[0], key[1], row[3]) in expected:
+                    for item in expected[(key[0], key[1], row[3])]:
+                        item.found = stored_hash
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+        report.events = done
+    return heads
+
+
+def _row_problem(report: Report, row: Sequence[Any], head: chain.Head, prev_hash: bytes,
+                 stored_hash: bytes, computed: bytes) -> None:
+    report.bad_rows += 1
+    if report.first_bad is not None:
+        return
+    where = {"kind": "row", "topic": row[7], "partition": row[1], "seq": row[0], "kafka_offset": row[2]}
+    if row[3] != head.pos + 1:
+        where.update(problem="chain_pos does not follow the previous row (a row missing or moved)",
+                     expected=head.pos + 1, found=row[3])
+    elif prev_hash != head.hash:
+        where.update(problem="prev_hash is not the previous row's hash (a row missing or moved)",
+                     expected=head.hash.hex(), found=prev_hash.hex())
+    else:
+        where.update(problem="hash does not match the row's contents (the row was changed)",
+                     expected=computed.hex(), found=stored_hash.hex())
+    report.first_bad = where
+
+
+def _checked_checkpoints(
+    in_db: Sequence[SignedCheckpoint], exported: Sequence[SignedCheckpoint],
+    public_key: Ed25519PublicKey | None, report: Report,
+) -> list[SignedCheckpoint]:
+    """Every distinct checkpoint whose signature holds; problems for the others."""
+    db_keys = {(cp.body, cp.signature) for cp in in_db}
+    for cp in exported:
+        if (cp.body, cp.signature) not in db_keys:
+            _checkpoint_problem(report, cp, "exported checkpoint is missing from the database")
+    seen: set[tuple[bytes, bytes]] = set()
+    good = []
+    for cp in [*in_db, *exported]:
+        if (cp.body, cp.signature) in seen:
+            continue
+        seen.add((cp.body, cp.signature))
+        if public_key is not None and not cp.signed_by(public_key):
+            _checkpoint_problem(report, cp, "signature does not verify with the signing key")
+            continue
+        good.append(cp)
+    report.checkpoints = len(good)
+    return good
+
+
+def _checkpoint_problem(report: Report, cp: SignedCheckpoint, problem: str, **details: Any) -> None:
+    report.checkpoint_problems.append({"kind": "checkpoint", "checkpoint": cp.id, "problem": problem, **details})
