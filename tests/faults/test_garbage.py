@@ -10,7 +10,7 @@ from dataclasses import replace
 from fastavro import schemaless_writer
 from kafka import KafkaProducer
 
-from domain.model import AdminAction
+from domain.model import Actor, AdminAction
 from domain.plain import to_plain
 from producers.topics import ensure_topic
 from schemas import registry
@@ -40,7 +40,9 @@ def _bad_messages(rng: random.Random, valid: list[AdminAction]) -> list[tuple[by
         bad.append((b"cut", good[: rng.randrange(11, len(good) - 1)] + n.to_bytes(2, "big")[:0]))  # truncated
         bad.append((b"fp", MARKER + rng.randbytes(8) + good[10:]))  # unknown schema fingerprint
         bad.append((b"json", f'{{"event_id": "{n}", "action": "account.update"}}'.encode()))  # not Avro
-        bad.append((b"inv", _unchecked(replace(event(target=f"x-{n}"), action="account.teleport"))))  # invalid
+        # invalid: Avro-valid but no actor id (an unknown *action* is not invalid: readers keep
+        # a newer writer's actions as evidence)
+        bad.append((b"inv", _unchecked(replace(event(target=f"x-{n}"), actor=Actor("", "employee")))))
         # a different event reusing a valid event's id: after the original, on its partition
         bad.append((valid[n].target.id.encode(), encode(replace(valid[n], reason=f"rewritten {n}"))))
     bad.append((b"tombstone", None))
