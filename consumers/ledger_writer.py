@@ -25,7 +25,7 @@ from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 
-from domain.errors import DecodeError, InvalidEvent, ServiceUnavailable
+from domain.errors import AuditError, DecodeError, InvalidEvent, ServiceUnavailable
 from ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
 from ledger.checkpoints import make_checkpoint
 from ledger.db import connect, translated_errors
@@ -80,6 +80,9 @@ class LedgerWriter:
         self._key: Ed25519PrivateKey | None = None
         self._unsigned = 0  # events appended since the last checkpoint
         self._signed_at = time.monotonic()
+        # (partitions, stored offsets) of the last assignment, to hold against the log ends
+        # after the poll: a rebalance callback may not make blocking broker calls itself
+        self._new_assignment: tuple[Any, dict[int, int]] | None = None
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch, commit and return (SIGTERM does this)."""
@@ -108,6 +111,12 @@ class LedgerWriter:
         while not self._stop.is_set():
             polled = self._consumer.poll(timeout_ms=self.config.poll_timeout_ms,
                                          max_records=self.config.batch_size)
+            if self._new_assignment is not None:
+                partitions, offsets = self._new_assignment
+                self._new_assignment = None
+                reason = _past_log_end(self._consumer, partitions, offsets)
+                if reason is not None:
+                    raise AuditError(reason)
             records = [r for batch in polled.values() for r in batch]
             if records:
                 self._write_with_retry(records)
@@ -255,8 +264,28 @@ class _SeekToLedgerOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        _seek_to(self.consumer, assigned, self.writer.stored_offsets())
+        offsets = self.writer.stored_offsets()
+        self.writer._new_assignment = (list(assigned), offsets)
+        _seek_to(self.consumer, assigned, offsets)
         log.info("assigned %s", sorted(tp.partition for tp in assigned))
+
+
+def _past_log_end(consumer: KafkaConsumer, partitions: Any, offsets: dict[int, int]) -> str | None:
+    """A reason to stop when the ledger has read further than the broker's log now reaches.
+
+    That means the topic was deleted and recreated (a memory broker restarted): its
+    offsets start again at 0 while the ledger holds rows for the old ones. Reading on
+    would clash with those rows forever, so the writer stops and says why."""
+    ends = consumer.end_offsets(list(partitions)) if partitions else {}
+    behind = sorted((tp.partition, offsets[tp.partition], end) for tp, end in ends.items()
+                    if tp.partition in offsets and offsets[tp.partition] > end)
+    if not behind:
+        return None
+    partition, stored, end = behind[0]
+    topic = next(iter(partitions)).topic
+    return (f"the ledger has read {topic}[{partition}] up to offset {stored} but the broker's log ends at "
+            f"{end}: the topic was recreated (a memory broker restarted?). Ingest it into a new ledger "
+            f"(`make reset` for the local one) or under another AUDITLOG_TOPIC")
 
 
 def _seek_to(consumer: KafkaConsumer, partitions: Any, offsets: dict[int, int]) -> None:

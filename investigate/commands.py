@@ -17,6 +17,7 @@ from investigate.times import parse_time, show, zone
 from ledger.db import connect
 from ledger.migrate import migrate
 from ledger.read import WhoFilter, who
+from ledger.roles import READER
 from ledger.state import state_at
 from producers.topics import ensure_topic
 
@@ -96,7 +97,7 @@ def cmd_state(args: argparse.Namespace, settings: Settings) -> int:
     tz = zone(args.tz)
     at = parse_time(args.at, tz, "--at")
     known_at = parse_time(args.known_at, tz, "--known-at") if args.known_at else None
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         state = state_at(conn, args.account, at, known_at)
     if args.json:
         render.emit_json(render.state_json(state, at, known_at, tz))
@@ -118,7 +119,7 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
         end=parse_time(args.end, tz, "--to") if args.end else None,
     )
     after = _parse_cursor(args.after) if args.after else None
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         rows = who(conn, where, limit=args.limit + 1, after=after)
     page, more = rows[: args.limit], len(rows) > args.limit
     cursor = _cursor(page[-1]) if more and page else None

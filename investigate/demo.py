@@ -21,6 +21,7 @@ from investigate.times import show, span
 from ledger.db import connect
 from ledger.migrate import migrate
 from ledger.read import WhoFilter, who, who_all
+from ledger.roles import READER
 from ledger.state import state_at
 from producers.producer import AuditProducer
 from producers.scenario import DAY, EASTERN, PROTECTED_ACCOUNT, build
@@ -40,7 +41,7 @@ def run_demo(settings: Settings) -> int:
         print("The ledger already holds the whole day; answering from it.\n")
     else:
         _emit_and_ingest(settings, scenario.events)
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         _answer(conn)
     return 0
 

@@ -19,6 +19,7 @@ from investigate.settings import Settings
 from investigate.times import parse_time, zone
 from ledger.db import connect
 from ledger.read import WhoFilter, who_all
+from ledger.roles import READER
 from ledger.snapshots import refresh_all, refresh_snapshots
 from ledger.state import history, state_at
 
@@ -30,7 +31,7 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     start = parse_time(args.start, tz, "--from") if args.start else None
     end = parse_time(args.end, tz, "--to") if args.end else datetime.now(UTC)
     _in_order(start, end, "--from", "--to")
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         before = state_at(conn, args.account, start - _TICK) if start else AccountState(args.account)
         events = who_all(conn, WhoFilter(target=args.account, start=start, end=end))
     by_id = {item.event.event_id: item for item in events}
@@ -47,7 +48,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     tz = zone(args.tz)
     t1, t2 = parse_time(args.t1, tz, "T1"), parse_time(args.t2, tz, "T2")
     _in_order(t1, t2, "T1", "T2")
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         before = state_at(conn, args.account, t1)
         events = who_all(conn, WhoFilter(target=args.account, start=t1 + _TICK, end=t2))
     by_id = {item.event.event_id: item for item in events}
@@ -62,7 +63,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_actor(args: argparse.Namespace, settings: Settings) -> int:
     tz = zone(args.tz)
     start, end = _day(args.on, tz) if args.on else (None, None)
-    with connect(settings.require_database()) as conn:
+    with connect(settings.require_database(), role=READER) as conn:
         actions = who_all(conn, WhoFilter(actor=args.actor, start=start, end=end))
         moment = end or (actions[-1].event.occurred_at if actions else datetime.now(UTC))
         hr = [item.event for item in history(conn, args.actor, moment)]

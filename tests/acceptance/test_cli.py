@@ -97,3 +97,26 @@ def test_an_unreachable_database_is_one_line_and_exit_1(cli_env: dict[str, str],
     done = auditlog(env, workdir, "state", ACCOUNT, "--at", "2017-11-02T19:00Z")
     assert done.returncode == 1
     assert done.stderr.startswith("auditlog: cannot reach Postgres") and done.stderr.count("\n") == 1
+
+
+def test_investigator_commands_need_only_the_reader_role(cli_env: dict[str, str], workdir: Path,
+                                                        ingested: object) -> None:
+    """A login that is a member of auditlog_reader alone can ask questions but not ingest."""
+    import uuid
+
+    import psycopg
+
+    login = f"investigator_{uuid.uuid4().hex[:8]}"
+    url = cli_env["DATABASE_URL"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE auditlog_reader')
+    base, _, rest = url.partition("://")
+    host = rest.split("@", 1)[1]
+    env = {**cli_env, "DATABASE_URL": f"{base}://{login}@{host}"}
+    state = auditlog(env, workdir, "state", ACCOUNT, "--at", "2017-11-02T19:00:00-04:00", "--json")
+    assert state.returncode == 0, state.stderr
+    assert json.loads(state.stdout)["status"] == "deactivated"
+    assert auditlog(env, workdir, "who", "--target", ACCOUNT, "--json").returncode == 0
+    assert auditlog(env, workdir, "timeline", ACCOUNT, "--json").returncode == 0
+    refused = auditlog(env, workdir, "ingest", "--until-idle")
+    assert refused.returncode == 1 and "cannot act as role auditlog_writer" in refused.stderr

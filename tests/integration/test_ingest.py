@@ -78,3 +78,22 @@ def test_a_second_group_reading_the_same_topic_deduplicates_by_event_id(
     with psycopg.connect(settings.database_url) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (40,)
         assert conn.execute("SELECT count(*) FROM rejected").fetchone() == (len(GARBAGE),)
+
+
+def test_a_recreated_topic_stops_the_writer_with_one_clear_reason(settings: Settings, produced: object) -> None:
+    """The ledger remembers offsets past the broker's log end only when the topic was
+    recreated (a memory broker restarted): reading on would clash with stored rows."""
+    from dataclasses import replace
+
+    from domain.errors import AuditError
+
+    group = settings.group + "-recreated"
+    assert settings.database_url
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute("INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) "
+                     "VALUES (%s, %s, 0, 1000000)", (group, settings.topic))
+    with pytest.raises(AuditError, match=r"topic was recreated") as stopped:
+        ingest(replace(settings, group=group), until_idle=True)
+    assert f"{settings.topic}[0] up to offset 1000000" in stopped.value.reason
+    with psycopg.connect(settings.database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (40,)
