@@ -61,8 +61,9 @@ def decode(data: bytes, reader: SchemaVersion | None = None) -> Decoded:
     if writer is None:
         raise DecodeError(f"unknown writer schema fingerprint {fp.hex()}")
     body = io.BytesIO(data[HEADER_LEN:])
-    try:
-        record = schemaless_reader(body, writer.parsed, (reader or registry.current()).parsed)
+    target = reader or registry.current()
+    try:  # no reader schema when it is the writer's: fastavro then skips resolution
+        record = schemaless_reader(body, writer.parsed, None if target is writer else target.parsed)
     except Exception as exc:  # fastavro raises many types on corrupt input
         raise DecodeError(f"corrupt Avro body: {type(exc).__name__}: {_one_line(exc)}") from exc
     if body.tell() != len(data) - HEADER_LEN:
