@@ -94,12 +94,34 @@ class AdminAction:
         _require_text("target.id", self.target.id)
         if strict:
             self._validate_known_names()
+        if "\x00" in "".join([text for _, text in self._texts() if text]):
+            name = next(name for name, text in self._texts() if text and "\x00" in text)
+            raise InvalidEvent(f"{name}: contains a NUL character, which the ledger (Postgres text) cannot store")
         if self.approval is not None:
             _require_text("approval.approver_id", self.approval.approver_id)
             _require_utc("approval.approved_at", self.approval.approved_at)
             if self.approval.approver_id == self.actor.id:
                 raise InvalidEvent("approval.approver_id: must differ from actor.id (two-person rule)")
         return self
+
+    def _texts(self) -> list[tuple[str, str | None]]:
+        """Every text the event carries, by field name."""
+        a, t, src = self.actor, self.target, self.source
+        texts = [
+            ("event_id", self.event_id), ("action", self.action), ("reason", self.reason),
+            ("ticket", self.ticket), ("correlation_id", self.correlation_id), ("causation_id", self.causation_id),
+            ("actor.id", a.id), ("actor.kind", a.kind), ("actor.display_name", a.display_name),
+            ("actor.org", a.org), ("actor.team", a.team), ("actor.session_id", a.session_id),
+            ("actor.source_ip", a.source_ip), ("target.type", t.type), ("target.id", t.id),
+            ("target.handle", t.handle),
+        ]
+        if src is not None:
+            texts += [("source.tool", src.tool), ("source.request_id", src.request_id), ("source.host", src.host)]
+        if self.approval is not None:
+            texts.append(("approval.approver_id", self.approval.approver_id))
+        for change in self.changes:
+            texts += [("changes.field", change.field), ("changes.old", change.old), ("changes.new", change.new)]
+        return texts
 
     def _validate_known_names(self) -> None:
         if self.actor.kind not in _ACTOR_KINDS:

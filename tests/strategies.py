@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from domain.catalog import ACTIONS, ActorKind
 from domain.model import Actor, AdminAction, Approval, Change, Source, Target
 
-text = st.text(min_size=1, max_size=20).filter(str.strip)
+# any text Postgres can store: everything but NUL (which validation refuses)
+text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+               min_size=1, max_size=20).filter(str.strip)
 maybe = st.none() | text
 moments = st.integers(0, 2**50).map(lambda us: datetime(1990, 1, 1, tzinfo=UTC) + timedelta(microseconds=us))
 

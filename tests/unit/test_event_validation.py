@@ -19,6 +19,8 @@ from tests.factories import event
         ({"action": "account.explode"}, "action"),
         ({"target": Target("content", "a-1")}, "target.type"),
         ({"target": Target("account", "")}, "target.id"),
+        ({"reason": "nothing\x00to see"}, "reason"),
+        ({"actor": Actor("c-17", "contractor", display_name="C\x00")}, "actor.display_name"),
     ],
 )
 def test_validate_names_the_bad_field(change: dict[str, object], field: str) -> None:
