@@ -28,7 +28,8 @@ START = datetime(2017, 1, 1, tzinfo=UTC)
 
 _FILL = """
 INSERT INTO events (event_id, topic, partition, kafka_offset, occurred_at, actor_id, actor_kind, actor_org,
-                    action, target_type, target_id, reason, ticket, payload, raw_value, schema_fingerprint)
+                    action, target_type, target_id, reason, ticket, payload, raw_value, schema_fingerprint,
+                    chain_pos, prev_hash, hash)
 SELECT gen_random_uuid(), 'bench', i %% 6, i, t, a, k, o, act, 'account', tgt, 'bench', NULL,
        jsonb_build_object(
            'event_id', gen_random_uuid()::text, 'occurred_at', to_char(t AT TIME ZONE 'UTC',
@@ -37,8 +38,8 @@ SELECT gen_random_uuid(), 'bench', i %% 6, i, t, a, k, o, act, 'account', tgt, '
                                        'session_id', NULL, 'source_ip', NULL),
            'action', act, 'target', jsonb_build_object('type', 'account', 'id', tgt, 'handle', NULL),
            'reason', 'bench', 'ticket', NULL, 'changes', '[]'::jsonb, 'source', NULL,
-           'correlation_id', NULL, 'causation_id', NULL),
-       '\\x00'::bytea, '\\x00'::bytea
+           'correlation_id', NULL, 'causation_id', NULL)::json,
+       '\\x00'::bytea, '\\x00'::bytea, i, '\\x00'::bytea, '\\x00'::bytea
 FROM (SELECT i,
              %(start)s::timestamptz + (i * %(step)s::float8) * interval '1 second' AS t,
              'actor-' || ((i * 7919) %% %(actors)s) AS a,

@@ -1,8 +1,8 @@
 -- What a batch needs from the server before it can hash its rows: the ledger time
--- (the transaction's), the seq values the rows will get, and each payload in the
--- exact text form Postgres gives the stored jsonb back in (keys reordered, spacing).
--- The payloads go as a binary parameter (b placeholder); psycopg's text-array quoting costs more than the batch.
-SELECT now(),
-       array(SELECT nextval('events_seq_seq') FROM generate_series(1, %(n)s)),
-       array(SELECT p::jsonb::text
-             FROM unnest(%(payloads)b::text[]) WITH ORDINALITY AS u(p, i) ORDER BY i)
+-- (the transaction's) and the seq values the rows will get. Taking the snapshot
+-- builders' insert fence first (003_snapshots.sql) means no snapshot watermark can be
+-- read between allocating these seq values and inserting them; the COPY takes the
+-- same shared lock again.
+SELECT pg_advisory_xact_lock_shared(8317708061079070580),
+       now(),
+       array(SELECT nextval('events_seq_seq') FROM generate_series(1, %(n)s))

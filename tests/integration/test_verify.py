@@ -91,7 +91,7 @@ def test_an_edited_payload_names_its_row(signed: Settings) -> None:
     with tampered(signed, "SET session_replication_role = replica") as conn:
         p = busiest_partition(conn)
         victim = chain_rows(conn, p)[3]
-        conn.execute("UPDATE events SET payload = jsonb_set(payload, '{reason}', '\"nothing to see\"') "
+        conn.execute("UPDATE events SET payload = jsonb_set(payload::jsonb, '{reason}', '\"nothing to see\"')::json "
                      "WHERE seq = %s", (victim,))
         report = check(signed, conn)
     assert not report.ok
