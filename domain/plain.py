@@ -1,7 +1,7 @@
 """``AdminAction`` <-> plain dicts shaped like the Avro schema.
 
 One mapping serves the Avro codec (times as datetimes), the JSONL bulk-emit
-format and the ledger's jsonb payload (times as ISO-8601 strings).
+format and the ledger's json payload (times as ISO-8601 strings).
 """
 
 from __future__ import annotations
@@ -47,46 +47,35 @@ def to_plain(event: AdminAction, *, iso_times: bool = False) -> dict[str, Any]:
 
 
 def from_plain(data: Any, *, make_event_id: bool = False) -> AdminAction:
-    """Build an event from a schema-shaped dict; raise ``InvalidEvent`` naming the field."""
+    """Build an event from a schema-shaped dict; raise ``InvalidEvent`` naming the field.
+
+    The ledger writer calls this for every message it ingests, so it passes
+    arguments by position and keeps helper calls to the required fields."""
     if not isinstance(data, dict):
         raise InvalidEvent(f"event: expected an object, got {type(data).__name__}")
-    event_id = data.get("event_id")
+    get = data.get
+    event_id = get("event_id")
     if event_id is None and make_event_id:
         event_id = new_event_id()
     actor = _object(data, "actor")
     target = _object(data, "target")
-    source = data.get("source")
+    source = get("source")
+    changes = get("changes")
     return AdminAction(
-        event_id=str(event_id) if event_id is not None else "",
-        occurred_at=_time(data.get("occurred_at")),
-        actor=Actor(
-            id=_text(actor, "id", "actor.id"),
-            kind=_text(actor, "kind", "actor.kind"),
-            display_name=actor.get("display_name"),
-            org=actor.get("org"),
-            team=actor.get("team"),
-            session_id=actor.get("session_id"),
-            source_ip=actor.get("source_ip"),
-        ),
-        action=_text(data, "action", "action"),
-        target=Target(
-            type=_text(target, "type", "target.type"),
-            id=_text(target, "id", "target.id"),
-            handle=target.get("handle"),
-        ),
-        reason=data.get("reason"),
-        ticket=data.get("ticket"),
-        changes=tuple(_change(c) for c in data.get("changes") or ()),
-        source=None
-        if source is None
-        else Source(
-            tool=_text(source, "tool", "source.tool"),
-            request_id=source.get("request_id"),
-            host=source.get("host"),
-        ),
-        correlation_id=data.get("correlation_id"),
-        causation_id=data.get("causation_id"),
-        approval=_approval(data.get("approval")),
+        str(event_id) if event_id is not None else "",
+        _time(get("occurred_at")),
+        Actor(_text(actor, "id", "actor.id"), _text(actor, "kind", "actor.kind"), actor.get("display_name"),
+              actor.get("org"), actor.get("team"), actor.get("session_id"), actor.get("source_ip")),
+        _text(data, "action", "action"),
+        Target(_text(target, "type", "target.type"), _text(target, "id", "target.id"), target.get("handle")),
+        get("reason"),
+        get("ticket"),
+        tuple([_change(c) for c in changes]) if changes else (),
+        None if source is None else Source(
+            _text(source, "tool", "source.tool"), source.get("request_id"), source.get("host")),
+        get("correlation_id"),
+        get("causation_id"),
+        _approval(get("approval")),
     )
 
 

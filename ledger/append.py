@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import psycopg
 
@@ -24,16 +25,57 @@ from ledger.db import translated_errors
 from ledger.sql import query
 
 
-@dataclass(frozen=True)
+class EventColumns(NamedTuple):
+    """What the ledger stores of one accepted event that its place in the ledger does
+    not decide: the columns, the payload's text, and the tail of its chain record
+    (``chain.tail``). Made before the batch is appended, by the writer's decoder."""
+
+    event_id: str
+    occurred_at: datetime
+    actor_id: str
+    actor_kind: str
+    actor_org: str | None
+    action: str
+    target_type: str
+    target_id: str
+    reason: str | None
+    ticket: str | None
+    payload: str  # JSON text, stored verbatim (json column) and hashed as it is
+    schema_fingerprint: bytes
+    occurred_us: int
+    tail: bytes
+
+
+# one encoder for every payload (json.dumps with options builds a new one per call);
+# non-ASCII kept as UTF-8, as the producer sent it
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def event_columns(event: AdminAction, topic: str, raw_value: bytes, schema_fingerprint: bytes) -> EventColumns:
+    e = event
+    payload = _PAYLOAD_JSON.encode(to_plain(e, iso_times=True))
+    return EventColumns(
+        e.event_id, e.occurred_at, e.actor.id, e.actor.kind, e.actor.org, e.action, e.target.type, e.target.id,
+        e.reason, e.ticket, payload, schema_fingerprint, chain.micros(e.occurred_at),
+        chain.tail((uuid.UUID(e.event_id), topic, e.actor.id, e.actor.kind, e.actor.org, e.action, e.target.type,
+                    e.target.id, e.reason, e.ticket, payload, raw_value, schema_fingerprint)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """A decoded, valid event with the coordinates and bytes it arrived as."""
 
     topic: str
     partition: int
     offset: int
-    event: AdminAction
+    columns: EventColumns
     raw_value: bytes
-    schema_fingerprint: bytes
+
+    @classmethod
+    def of(cls, topic: str, partition: int, offset: int, event: AdminAction, raw_value: bytes,
+           schema_fingerprint: bytes) -> Incoming:
+        return cls(topic, partition, offset, event_columns(event, topic, raw_value, schema_fingerprint), raw_value)
 
 
 @dataclass(frozen=True)
@@ -132,7 +174,7 @@ def _deduplicate(
     """Split a batch into new events, harmless redeliveries and id conflicts."""
     if not incoming:
         return [], 0, []
-    ids = [item.event.event_id for item in incoming]
+    ids = [item.columns.event_id for item in incoming]
     known: dict[str, bytes] = {
         str(event_id): bytes(raw)
         for event_id, raw in conn.execute(query("raw_by_event_ids"), {"ids": ids}).fetchall()
@@ -141,13 +183,13 @@ def _deduplicate(
     duplicates = 0
     conflicts: list[Rejection] = []
     for item in incoming:
-        event_id = item.event.event_id
+        event_id = item.columns.event_id
         if event_id in known:
             if known[event_id] == item.raw_value:
                 duplicates += 1
             else:
                 conflicts.append(Rejection(
-                    item.topic, item.partition, item.offset, item.event.target.id.encode(),
+                    item.topic, item.partition, item.offset, item.columns.target_id.encode(),
                     item.raw_value, f"duplicate event_id {event_id} with different content",
                 ))
             continue
@@ -171,27 +213,22 @@ def _chained_rows(
 ) -> list[tuple[object, ...]]:
     """The COPY rows of ``fresh``, each with its seq, ledger time and place in its chain."""
     ordered = sorted(fresh, key=lambda item: (item.topic, item.partition, item.offset))
-    payloads = [json.dumps(to_plain(item.event, iso_times=True)) for item in ordered]
-    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered), "payloads": payloads}).fetchone()
+    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered)}).fetchone()
     assert stamp is not None
-    recorded_at: datetime = stamp[0]
+    recorded_at: datetime = stamp[1]
     recorded_us = chain.micros(recorded_at)
+    link_tail = chain.link_tail
     rows: list[tuple[object, ...]] = []
-    for item, seq, payload in zip(ordered, stamp[1], stamp[2], strict=True):
-        e = item.event
+    for item, seq in zip(ordered, stamp[2], strict=True):
+        c = item.columns
         key = (item.topic, item.partition)
         head = heads[key]
-        event_id = uuid.UUID(e.event_id)
         pos = head.pos + 1
-        new_hash = chain.link(head.hash, (
-            seq, item.partition, item.offset, pos, chain.micros(e.occurred_at), recorded_us, event_id,
-            item.topic, e.actor.id, e.actor.kind, e.actor.org, e.action, e.target.type, e.target.id,
-            e.reason, e.ticket, payload, item.raw_value, item.schema_fingerprint,
-        ))
+        new_hash = link_tail(head.hash, seq, item.partition, item.offset, pos, c.occurred_us, recorded_us, c.tail)
         rows.append((
-            seq, event_id, item.topic, item.partition, item.offset, e.occurred_at, recorded_at, e.actor.id,
-            e.actor.kind, e.actor.org, e.action, e.target.type, e.target.id, e.reason, e.ticket, payload,
-            item.raw_value, item.schema_fingerprint, pos, head.hash, new_hash,
+            seq, c.event_id, item.topic, item.partition, item.offset, c.occurred_at, recorded_at, c.actor_id,
+            c.actor_kind, c.actor_org, c.action, c.target_type, c.target_id, c.reason, c.ticket, c.payload,
+            item.raw_value, c.schema_fingerprint, pos, head.hash, new_hash,
         ))
         heads[key] = chain.Head(pos, new_hash)
     return rows

@@ -39,5 +39,5 @@ def append_events(conn: psycopg.Connection, events: Sequence[AdminAction], topic
     """Append events straight to the ledger through its own append path, in one
     transaction (so one ``recorded_at``), in the order given (so increasing ``seq``).
     Use an autocommit connection to make each call its own transaction."""
-    incoming = [Incoming(topic, 0, next(_offsets), e, e.event_id.encode(), b"test") for e in events]
+    incoming = [Incoming.of(topic, 0, next(_offsets), e, e.event_id.encode(), b"test") for e in events]
     append_batch(conn, "tests", incoming, [], {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -135,3 +136,25 @@ def assert_exactly_once(run: Run, produced: dict[str, bytes], rejected: list[byt
                         exported=exported(Path(run.env["AUDITLOG_CHECKPOINT_EXPORT"])))
     assert report.ok, report.first_bad
     assert report.checkpoints >= 1
+
+
+def children_of(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _status(int(entry)).get("PPid") == str(pid):
+            found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    state = _status(pid).get("State", "")
+    return bool(state) and not state.startswith(("Z", "X"))  # a zombie has exited
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except OSError:
+        return {}

@@ -10,7 +10,7 @@ import random
 import signal
 import time
 
-from tests.faults.harness import Feeder, Run, assert_exactly_once, wait_until
+from tests.faults.harness import Feeder, Run, alive, assert_exactly_once, children_of, wait_until
 
 KILLS = int(os.environ.get("AUDITLOG_FAULT_KILLS", "10"))
 
@@ -30,8 +30,13 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(run: Run) -> None:
                        f"writer {kill} (seed {seed}) appends something")
             assert writer.poll() is None, f"the writer exited by itself:\n{run.log_tail()}"
             time.sleep(rng.uniform(0.0, 0.8))
+            decoders = children_of(writer.pid)
+            assert decoders, "the writer runs its decoding in a child process"
             writer.send_signal(signal.SIGKILL)
             writer.wait()
+            # nothing of a killed writer lives on: its decoder processes leave too
+            wait_until(lambda d=decoders: not any(alive(p) for p in d),  # type: ignore[misc]
+                       f"the decoder processes {decoders} of killed writer {kill} exit", deadline_s=10)
     finally:
         produced = feeder.finish()
     last = run.start_writer("--until-idle")

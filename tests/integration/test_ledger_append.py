@@ -13,7 +13,7 @@ TOPIC = "append-tests"
 def _incoming(partition: int, offset: int, raw: bytes | None = None) -> Incoming:
     data = raw or encode(event(target=f"a-{offset}"))
     decoded = decode(data)
-    return Incoming(TOPIC, partition, offset, decoded.event, data, decoded.fingerprint)
+    return Incoming.of(TOPIC, partition, offset, decoded.event, data, decoded.fingerprint)
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
@@ -37,12 +37,13 @@ def test_a_redelivered_event_is_skipped_and_a_reused_id_is_rejected(database_url
     with psycopg.connect(database_url) as conn:
         first = _incoming(1, 0)
         append_batch(conn, "g2", [first], [], {(TOPIC, 1): OffsetRange(0, 1)})
-        same_bytes = Incoming(TOPIC, 1, 1, first.event, first.raw_value, first.schema_fingerprint)
+        first_event = decode(first.raw_value).event
+        same_bytes = Incoming.of(TOPIC, 1, 1, first_event, first.raw_value, first.columns.schema_fingerprint)
         from dataclasses import replace
 
-        other = replace(first.event, reason="a different story")
+        other = replace(first_event, reason="a different story")
         other_raw = encode(other)
-        conflict = Incoming(TOPIC, 1, 2, other, other_raw, first.schema_fingerprint)
+        conflict = Incoming.of(TOPIC, 1, 2, other, other_raw, first.columns.schema_fingerprint)
         result = append_batch(conn, "g2", [same_bytes, conflict], [], {(TOPIC, 1): OffsetRange(1, 3)})
         assert (result.appended, result.duplicates, result.rejected) == (0, 1, 1)
         reason = conn.execute("SELECT reason FROM rejected WHERE topic = %s AND partition = 1",

@@ -47,3 +47,8 @@ def test_micros_is_exact() -> None:
     from datetime import UTC, datetime
 
     assert chain.micros(datetime(2017, 11, 2, 22, 58, 2, 1, tzinfo=UTC)) == 1509663482000001
+
+
+def test_linking_a_ready_tail_is_linking_the_row() -> None:
+    prev = b"\x07" * 32
+    assert chain.link_tail(prev, *ROW[:6], chain.tail(ROW[6:])) == chain.link(prev, ROW)
