@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "on SIGTERM or Ctrl-C after committing the current batch.")
     ingest.add_argument("--until-idle", action="store_true",
                         help="exit once every assigned partition is caught up")
+    ingest.add_argument("--decoders", type=_count, default=1, metavar="N",
+                        help="child processes that decode messages while the writer appends "
+                        "(default 1; 0 decodes in the writer's own process, for a one-core machine)")
 
     state = sub.add_parser("state", help="an account's state at a time",
                            description="Fold the account's events with occurred_at <= --at "
@@ -155,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Emit a realistic day of admin actions containing the 2017-11-02 "
                    "incident, ingest it, and answer the investigator's questions from the ledger.")
     return parser
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0, or argparse's one-line error."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
 
 
 def _display_options(parser: argparse.ArgumentParser) -> None:

@@ -55,19 +55,20 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    stats = ingest(settings, until_idle=args.until_idle, report=_batch_reporter())
+    stats = ingest(settings, until_idle=args.until_idle, decoders=args.decoders, report=_batch_reporter())
     print(f"ingested {stats.appended} events, {stats.duplicates} duplicates skipped, "
           f"{stats.rejected} rejected, in {stats.batches} batches")
     return 0
 
 
-def ingest(settings: Settings, *, until_idle: bool, report: Any = None) -> WriterStats:
+def ingest(settings: Settings, *, until_idle: bool, decoders: int = 1, report: Any = None) -> WriterStats:
     bootstrap = settings.require_broker()
     ensure_topic(bootstrap, settings.topic, settings.partitions)
     writer = LedgerWriter(WriterConfig(
         settings.require_database(), bootstrap, settings.topic, settings.group,
         signing_key=settings.signing_key, checkpoint_export=settings.checkpoint_export,
         checkpoint_every=settings.checkpoint_every, checkpoint_seconds=settings.checkpoint_seconds,
+        decoders=decoders,
     ), on_batch=report)
 
     def finish(signum: int, frame: FrameType | None) -> None:
