@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from devstack.postgres import EmbeddedPostgres
 from investigate.settings import Settings
@@ -47,3 +48,13 @@ def _server() -> Iterator[str]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def eventsourcing_env(url: str) -> dict[str, str]:
+    """The ``eventsourcing`` library's settings for its Postgres persistence on ``url``."""
+    info = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": str(info["dbname"]),
+        "POSTGRES_HOST": str(info["host"]), "POSTGRES_PORT": str(info["port"]),
+        "POSTGRES_USER": str(info["user"]), "POSTGRES_PASSWORD": str(info.get("password") or ""),
+    }

@@ -21,9 +21,8 @@ from typing import Any
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from psycopg.conninfo import conninfo_to_dict
 
-from bench._server import bench_database
+from bench._server import bench_database, eventsourcing_env
 from bench._timing import latencies_ms, p50_p99
 from bench.report import report
 from domain.model import Actor, AdminAction, Change, Target, new_event_id
@@ -88,12 +87,7 @@ class EsAccounts(Application):
 
 
 def eventsourcing_app(url: str) -> EsAccounts:
-    info = conninfo_to_dict(url)
-    return EsAccounts(env={
-        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": str(info["dbname"]),
-        "POSTGRES_HOST": str(info["host"]), "POSTGRES_PORT": str(info["port"]),
-        "POSTGRES_USER": str(info["user"]), "POSTGRES_PASSWORD": str(info.get("password") or ""),
-    })
+    return EsAccounts(env=eventsourcing_env(url))
 
 
 def es_load(app: EsAccounts, events: list[AdminAction]) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -12,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from ledger.checkpoints import exported
@@ -139,22 +139,12 @@ def assert_exactly_once(run: Run, produced: dict[str, bytes], rejected: list[byt
 
 
 def children_of(pid: int) -> list[int]:
-    """The live processes whose parent is ``pid`` (Linux /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and _status(int(entry)).get("PPid") == str(pid):
-            found.append(int(entry))
-    return found
+    """The live processes whose parent is ``pid``."""
+    return [child.pid for child in psutil.Process(pid).children()]
 
 
 def alive(pid: int) -> bool:
-    state = _status(pid).get("State", "")
-    return bool(state) and not state.startswith(("Z", "X"))  # a zombie has exited
-
-
-def _status(pid: int) -> dict[str, str]:
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
-            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    except OSError:
-        return {}
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE  # a zombie has exited
+    except psutil.NoSuchProcess:
+        return False
