@@ -1,4 +1,5 @@
 -- Every event in ledger order, as ledger/chain.py's ROW_COLUMNS, then prev_hash and hash.
+-- (verify reads chain_records.sql, records made on the server; tests hold them to chain.record() of these rows.)
 -- Times as exact microseconds since the epoch (extract gives numeric), the uuid as its 16 bytes.
 SELECT seq, partition, kafka_offset, chain_pos,
        (extract(epoch FROM occurred_at) * 1000000)::bigint,

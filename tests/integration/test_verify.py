@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -24,6 +26,7 @@ from investigate.settings import Settings
 from ledger import chain
 from ledger.checkpoints import exported, make_checkpoint
 from ledger.keys import init_key, load_private, load_public
+from ledger.sql import query
 from ledger.verify import Report, verify
 from producers.producer import AuditProducer
 from producers.topics import ensure_topic
@@ -85,6 +88,44 @@ def test_a_clean_ledger_verifies(signed: Settings) -> None:
     assert (report.ok, report.events, report.bad_rows, report.checkpoints) == (True, EVENTS, 0, 1)
     assert partitions == (report.chains,)
     assert report.signatures_checked
+
+
+# Rows unlike anything ingested: NULLs, empty text and bytes, non-ASCII, json spacing kept
+# verbatim, times before 1970 and at the end of Python's range, the largest offsets.
+ODD_ROWS = [
+    ("ops", 0, 0, datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "", "", None, "", "", "",
+     None, None, '""', b"", b""),
+    ("tópico-ü", 7, 2**63 - 1, datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "Zoë ☃ 🙂", "employee",
+     "société", "account.update", "account", "a-\u00e9", "raison: «spam»", "T-1",
+     '{"b" : "Zoë ☃ 🙂",\n  "a": [1, 2.50, null]}', b"\x00\xff\x00", b"\xc3\x01"),
+    ("ops", 2**31 - 1, 1, datetime(2017, 11, 2, 22, 58, 2, 1, tzinfo=UTC), "e-1", "service", None,
+     "account.protect", "account", "", "", None, "{}", b"raw", bytes(range(256))),
+]
+
+
+def test_the_records_the_query_builds_are_the_canonical_records(signed: Settings) -> None:
+    """verify hashes the records chain_records.sql makes on the server: they must be
+    chain.record() byte for byte, on the ingested rows and on odd ones."""
+    with tampered(signed) as conn:
+        odd = {}
+        for n, (topic, partition, offset, occurred_at, *rest) in enumerate(ODD_ROWS):
+            event_id = uuid.uuid4()
+            row = conn.execute(
+                "INSERT INTO events (event_id, topic, partition, kafka_offset, occurred_at, recorded_at, actor_id, "
+                "actor_kind, actor_org, action, target_type, target_id, reason, ticket, payload, raw_value, "
+                "schema_fingerprint, chain_pos, prev_hash, hash) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '') RETURNING seq",
+                (event_id, topic, partition, offset, occurred_at, occurred_at, *rest, n + 1)).fetchone()
+            assert row is not None
+            us = chain.micros(occurred_at)
+            odd[row[0]] = chain.record((row[0], partition, offset, n + 1, us, us, event_id, topic, *rest))
+        rows = conn.execute(query("chain_rows"), binary=True).fetchall()
+        built = conn.execute(query("chain_records"), binary=True).fetchall()
+    assert [r[2] for r in built] == [r[0] for r in rows]  # the same rows, in the same order
+    assert len(rows) == EVENTS + len(ODD_ROWS)
+    for row, made in zip(rows, built, strict=True):
+        assert made[5] == chain.record(row[:19]), f"seq {row[0]}"
+    assert {r[2]: r[5] for r in built if r[2] in odd} == odd
 
 
 def test_an_edited_payload_names_its_row(signed: Settings) -> None:
