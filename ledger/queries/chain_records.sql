@@ -11,7 +11,9 @@
 -- Text is converted to UTF-8 once, in the subquery (OFFSET 0 keeps the planner from
 -- inlining it and converting twice), so lengths are UTF-8 lengths whatever the server encoding.
 SELECT topic, partition, seq, kafka_offset, chain_pos,
-       '\x61756469746c6f672e6576656e74732e763100'::bytea  -- b"auditlog.events.v1\0"
+       -- coalesce: a NULL forced into an integer column makes the record NULL; hashing
+       -- nothing then fails to match, so the row is reported as changed instead of crashing verify
+       coalesce('\x61756469746c6f672e6576656e74732e763100'::bytea  -- b"auditlog.events.v1\0"
        || int8send(seq) || int8send(partition) || int8send(kafka_offset) || int8send(chain_pos)
        || int8send(occurred_us) || int8send(recorded_us)
        || uuid_send(event_id)
@@ -26,7 +28,7 @@ SELECT topic, partition, seq, kafka_offset, chain_pos,
        || coalesce(int4send(length(ticket_utf8)) || ticket_utf8, '\xffffffff')
        || coalesce(int4send(length(payload_utf8)) || payload_utf8, '\xffffffff')
        || coalesce(int4send(length(raw_value)) || raw_value, '\xffffffff')
-       || coalesce(int4send(length(schema_fingerprint)) || schema_fingerprint, '\xffffffff'),
+       || coalesce(int4send(length(schema_fingerprint)) || schema_fingerprint, '\xffffffff'), '\x'),
        prev_hash, hash
 FROM (
     SELECT seq, partition, kafka_offset, chain_pos, event_id, topic, raw_value, schema_fingerprint,

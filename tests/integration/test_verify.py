@@ -203,6 +203,18 @@ def test_two_swapped_rows_are_caught(signed: Settings) -> None:
     assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, a)
 
 
+def test_a_null_forced_into_a_not_null_column_is_a_changed_row_not_a_crash(signed: Settings) -> None:
+    with tampered(signed, "SET session_replication_role = replica",
+                  "ALTER TABLE events ALTER COLUMN occurred_at DROP NOT NULL") as conn:
+        p = busiest_partition(conn)
+        victim = chain_rows(conn, p)[1]
+        conn.execute("UPDATE events SET occurred_at = NULL WHERE seq = %s", (victim,))
+        report = check(signed, conn)
+    assert report.first_bad is not None
+    assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, victim)
+    assert "changed" in report.first_bad["problem"]
+
+
 def test_two_rows_with_swapped_contents_are_caught(signed: Settings) -> None:
     with tampered(signed, "SET session_replication_role = replica") as conn:
         p = busiest_partition(conn)
