@@ -128,13 +128,20 @@ def test_the_records_the_query_builds_are_the_canonical_records(signed: Settings
     assert {r[2]: r[5] for r in built if r[2] in odd} == odd
 
 
-def test_an_edited_payload_names_its_row(signed: Settings) -> None:
-    with tampered(signed, "SET session_replication_role = replica") as conn:
+def edit_one_row(settings: Settings, edit: str, index: int, *setup: str) -> tuple[int, int, Report]:
+    """Run ``edit`` (its one parameter: a seq) on row ``index`` of the busiest chain, after
+    ``setup``; verify; return that chain's partition, the row's seq and the report."""
+    with tampered(settings, *setup) as conn:
         p = busiest_partition(conn)
-        victim = chain_rows(conn, p)[3]
-        conn.execute("UPDATE events SET payload = jsonb_set(payload::jsonb, '{reason}', '\"nothing to see\"')::json "
-                     "WHERE seq = %s", (victim,))
-        report = check(signed, conn)
+        victim = chain_rows(conn, p)[index]
+        conn.execute(edit, (victim,))
+        return p, victim, check(settings, conn)
+
+
+def test_an_edited_payload_names_its_row(signed: Settings) -> None:
+    p, victim, report = edit_one_row(
+        signed, "UPDATE events SET payload = jsonb_set(payload::jsonb, '{reason}', '\"nothing to see\"')::json "
+        "WHERE seq = %s", 3, "SET session_replication_role = replica")
     assert not report.ok
     assert report.first_bad is not None
     assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, victim)
@@ -144,21 +151,16 @@ def test_an_edited_payload_names_its_row(signed: Settings) -> None:
 
 
 def test_an_edit_with_triggers_disabled_is_caught(signed: Settings) -> None:
-    with tampered(signed, "ALTER TABLE events DISABLE TRIGGER USER") as conn:
-        p = busiest_partition(conn)
-        victim = chain_rows(conn, p)[0]
-        conn.execute("UPDATE events SET actor_id = 'e-innocent' WHERE seq = %s", (victim,))
-        report = check(signed, conn)
+    p, victim, report = edit_one_row(signed, "UPDATE events SET actor_id = 'e-innocent' WHERE seq = %s", 0,
+                                     "ALTER TABLE events DISABLE TRIGGER USER")
     assert report.first_bad is not None
     assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, victim)
 
 
 def test_an_edit_of_the_ledger_time_is_caught(signed: Settings) -> None:
-    with tampered(signed, "SET session_replication_role = replica") as conn:
-        victim = chain_rows(conn, busiest_partition(conn))[-1]
-        conn.execute("UPDATE events SET recorded_at = recorded_at - interval '1 microsecond' WHERE seq = %s",
-                     (victim,))
-        report = check(signed, conn)
+    _, victim, report = edit_one_row(
+        signed, "UPDATE events SET recorded_at = recorded_at - interval '1 microsecond' WHERE seq = %s", -1,
+        "SET session_replication_role = replica")
     assert report.first_bad is not None and report.first_bad["seq"] == victim
 
 
@@ -204,12 +206,9 @@ def test_two_swapped_rows_are_caught(signed: Settings) -> None:
 
 
 def test_a_null_forced_into_a_not_null_column_is_a_changed_row_not_a_crash(signed: Settings) -> None:
-    with tampered(signed, "SET session_replication_role = replica",
-                  "ALTER TABLE events ALTER COLUMN occurred_at DROP NOT NULL") as conn:
-        p = busiest_partition(conn)
-        victim = chain_rows(conn, p)[1]
-        conn.execute("UPDATE events SET occurred_at = NULL WHERE seq = %s", (victim,))
-        report = check(signed, conn)
+    p, victim, report = edit_one_row(signed, "UPDATE events SET occurred_at = NULL WHERE seq = %s", 1,
+                                     "SET session_replication_role = replica",
+                                     "ALTER TABLE events ALTER COLUMN occurred_at DROP NOT NULL")
     assert report.first_bad is not None
     assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, victim)
     assert "changed" in report.first_bad["problem"]
