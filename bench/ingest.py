@@ -59,16 +59,10 @@ def _services() -> Iterator[tuple[str, str]]:
     if os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    from devstack.stack import Stack
+    from devstack.stack import temporary_stack
 
-    root = Path(tempfile.mkdtemp(prefix="auditlog-bench-"))
-    stack = Stack(root, durable=True)
-    try:
-        stack.up()
+    with temporary_stack("auditlog-bench-", durable=True) as stack:
         yield stack.postgres.url("postgres"), stack.bootstrap_servers
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _fresh_database(admin_url: str, name: str) -> str:

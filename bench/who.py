@@ -38,7 +38,7 @@ SELECT gen_random_uuid(), 'bench', i %% 6, i, t, a, k, o, act, 'account', tgt, '
                                        'session_id', NULL, 'source_ip', NULL),
            'action', act, 'target', jsonb_build_object('type', 'account', 'id', tgt, 'handle', NULL),
            'reason', 'bench', 'ticket', NULL, 'changes', '[]'::jsonb, 'source', NULL,
-           'correlation_id', NULL, 'causation_id', NULL)::json,
+           'correlation_id', NULL, 'causation_id', NULL),
        '\\x00'::bytea, '\\x00'::bytea, i, '\\x00'::bytea, '\\x00'::bytea
 FROM (SELECT i,
              %(start)s::timestamptz + (i * %(step)s::float8) * interval '1 second' AS t,

@@ -4,8 +4,8 @@ One loop iteration is one batch: poll, decode, split into accepted events and
 rejections, then append both *and the next offsets* in one Postgres
 transaction. Decoding runs in a process of its own (``decoding.py``) and appends
 on a thread of their own (``append_pipeline.py``), so the next batches are polled
-and decoded while the last one commits. On (re)assignment the writer seeks to the offsets stored in
-Postgres, never Kafka's committed ones, so a crash or rebalance can neither
+and decoded while the last one commits. On (re)assignment the writer seeks to the
+offsets stored in Postgres, never Kafka's committed ones, so a crash or rebalance can neither
 repeat nor skip a batch. Bad messages land in ``rejected``; the writer keeps going.
 With a signing key it also signs a checkpoint of the chain heads every
 ``checkpoint_every`` events or ``checkpoint_seconds``, and once more on a clean exit.
@@ -111,7 +111,14 @@ class LedgerWriter:
     def run(self, until_idle: bool = False) -> WriterStats:
         if self.config.signing_key is not None:
             self._key = load_private(self.config.signing_key)  # a bad key fails now, not at the first checkpoint
+        collector = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
+        try:
+            return self._run(until_idle)
+        finally:
+            gc.set_threshold(*collector)  # the process may go on (the demo, tests): as it was
+
+    def _run(self, until_idle: bool) -> WriterStats:
         self._conn = self._connect_with_retry()
         self._decoder = Decoder(self.config.decoders)
         self._pipeline: AppendPipeline[_Batch] = AppendPipeline(self._append, depth=2)

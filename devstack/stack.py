@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +59,16 @@ class Stack:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def temporary_stack(prefix: str, *, durable: bool) -> Iterator[Stack]:
+    """Both services in a fresh temporary folder (tests, benchmarks), stopped and removed after."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    stack = Stack(root, durable=durable)
+    try:
+        stack.up()
+        yield stack
+    finally:
+        stack.down()
+        shutil.rmtree(root, ignore_errors=True)

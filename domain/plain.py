@@ -1,7 +1,7 @@
 """``AdminAction`` <-> plain dicts shaped like the Avro schema.
 
 One mapping serves the Avro codec (times as datetimes), the JSONL bulk-emit
-format and the ledger's json payload (times as ISO-8601 strings).
+format and the ledger's jsonb payload (times as ISO-8601 strings).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ The same transaction extends each partition's hash chain (``ledger/chain.py``).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from domain.model import AdminAction
 from domain.plain import to_plain
 from ledger import chain
 from ledger.db import translated_errors
+from ledger.payload import jsonb_text
+from ledger.snapshots import INSERT_FENCE_KEY
 from ledger.sql import query
 
 
@@ -40,20 +41,15 @@ class EventColumns(NamedTuple):
     target_id: str
     reason: str | None
     ticket: str | None
-    payload: str  # JSON text, stored verbatim (json column) and hashed as it is
+    payload: str  # JSON text exactly as the jsonb column prints it back (ledger/payload.py), hashed
     schema_fingerprint: bytes
     occurred_us: int
     tail: bytes
 
 
-# one encoder for every payload (json.dumps with options builds a new one per call);
-# non-ASCII kept as UTF-8, as the producer sent it
-_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
-
-
 def event_columns(event: AdminAction, topic: str, raw_value: bytes, schema_fingerprint: bytes) -> EventColumns:
     e = event
-    payload = _PAYLOAD_JSON.encode(to_plain(e, iso_times=True))
+    payload = jsonb_text(to_plain(e, iso_times=True))
     return EventColumns(
         e.event_id, e.occurred_at, e.actor.id, e.actor.kind, e.actor.org, e.action, e.target.type, e.target.id,
         e.reason, e.ticket, payload, schema_fingerprint, chain.micros(e.occurred_at),
@@ -213,7 +209,7 @@ def _chained_rows(
 ) -> list[tuple[object, ...]]:
     """The COPY rows of ``fresh``, each with its seq, ledger time and place in its chain."""
     ordered = sorted(fresh, key=lambda item: (item.topic, item.partition, item.offset))
-    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered)}).fetchone()
+    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered), "fence": INSERT_FENCE_KEY}).fetchone()
     assert stamp is not None
     recorded_at: datetime = stamp[1]
     recorded_us = chain.micros(recorded_at)

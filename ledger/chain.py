@@ -12,7 +12,7 @@ The canonical record of a row is, in this order::
     16     event_id                        the UUID's raw bytes
     field  topic, actor_id, actor_kind, actor_org, action, target_type, target_id,
            reason, ticket                  UTF-8 text
-    field  payload                         the JSON text, as stored (a json column keeps it verbatim)
+    field  payload                         the JSON text Postgres prints for the jsonb (``payload::text``)
     field  raw_value, schema_fingerprint   bytes as stored
 
 where int64 is 8 bytes big-endian two's complement and a field is a 4-byte
@@ -73,7 +73,7 @@ def tail(values: Sequence[object]) -> bytes:
     seq or a place in its chain."""
     event_id = values[0]
     parts = [event_id.bytes if isinstance(event_id, uuid.UUID) else bytes(event_id)]  # type: ignore[call-overload]
-    for value in values[1:]:  # a loop, not a helper per field: verify runs this for every row
+    for value in values[1:]:  # a loop, not a helper per field: the writer runs this for every event
         if value is None:
             parts.append(_NULL)
         else:

@@ -21,19 +21,19 @@ from ledger.db import translated_errors
 from ledger.sql import query
 
 DEFAULT_EVERY = 100
-# the insert fence of 003_snapshots.sql ("snapshot")
-_FENCE_KEY = 8317708061079070580
+# the insert fence of 003_snapshots.sql ("snapshot"); the writer's batch stamp takes it too
+INSERT_FENCE_KEY = 8317708061079070580
 
 
 def watermark(conn: psycopg.Connection) -> int:
     """A seq such that every event with seq <= it is committed and visible, and every
     event committed later has a higher seq. Holds the insert fence only for the read."""
     with translated_errors():
-        conn.execute("SELECT pg_advisory_lock(%s)", (_FENCE_KEY,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (INSERT_FENCE_KEY,))
         try:
             row = conn.execute(query("snapshot_watermark")).fetchone()
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_FENCE_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (INSERT_FENCE_KEY,))
     return int(row[0]) if row else 0
 
 

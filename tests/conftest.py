@@ -10,8 +10,6 @@ database and a fresh topic. Unit tests never ask for any of this.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,16 +48,10 @@ def local_stack() -> Iterator[Stack | None]:
     if os.environ.get("AUDITLOG_TEST_SERVICES") == "docker":
         yield None
         return
-    from devstack.stack import Stack
+    from devstack.stack import temporary_stack
 
-    root = Path(tempfile.mkdtemp(prefix="auditlog-test-stack-"))
-    stack = Stack(root, durable=False)
-    try:
-        stack.up()
+    with temporary_stack("auditlog-test-stack-", durable=False) as stack:
         yield stack
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,6 @@
 -- builders' insert fence first (003_snapshots.sql) means no snapshot watermark can be
 -- read between allocating these seq values and inserting them; the COPY takes the
 -- same shared lock again.
-SELECT pg_advisory_xact_lock_shared(8317708061079070580),
+SELECT pg_advisory_xact_lock_shared(%(fence)s),
        now(),
        array(SELECT nextval('events_seq_seq') FROM generate_series(1, %(n)s))

@@ -45,7 +45,7 @@ FROM (
            convert_to(target_id, 'UTF8') AS target_id_utf8,
            convert_to(reason, 'UTF8') AS reason_utf8,
            convert_to(ticket, 'UTF8') AS ticket_utf8,
-           convert_to(payload::text, 'UTF8') AS payload_utf8  -- a json column's text is what was hashed
+           convert_to(payload::text, 'UTF8') AS payload_utf8  -- the jsonb's printed text is what was hashed
     FROM events
     ORDER BY seq
     OFFSET 0
