@@ -1,12 +1,15 @@
-"""Append batches on a thread of their own, so polling and decoding the next batch
-overlaps the COPY and commit of the last one.
+"""Append batches on threads of their own, so polling and decoding the next batch
+overlaps the COPY and commit of the last ones.
 
 The writer's Python work (fetching, decoding, hashing) and Postgres' work (COPY,
-index upkeep, the commit's fsync) run on different cores only if neither waits for
-the other; this is that overlap. It holds at most ``depth`` batches besides the one
-being appended. The first failure stops every append after it: the batches behind a
-failed one are dropped unwritten, since the writer must re-read them from the offsets
-the ledger holds, and the owner learns of it from ``failure()`` once it has ``wait``-ed.
+index upkeep, the commit's WAL flush) overlap only if neither waits for the other;
+this is that overlap. Each of ``lanes`` threads appends the batches submitted to
+its lane in order, holding at most ``depth`` waiting besides the one it appends;
+the writer gives each lane its own partitions and connection, so while one lane's
+commit waits for its flush, another lane's COPY goes on. The first failure in any
+lane stops every append after it: the batches behind a failed one are dropped
+unwritten, since the writer must re-read them from the offsets the ledger holds,
+and the owner learns of it from ``failure()`` once it has ``wait``-ed.
 """
 
 from __future__ import annotations
@@ -22,20 +25,27 @@ _CLOSE = object()
 
 
 class AppendPipeline(Generic[Batch]):
-    def __init__(self, append: Callable[[Batch], None], depth: int = 1) -> None:
+    def __init__(self, append: Callable[[int, Batch], None], lanes: int = 1, depth: int = 1) -> None:
         self._append = append
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._queues: list[queue.Queue[object]] = [queue.Queue(maxsize=depth) for _ in range(lanes)]
         self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ledger-append", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, args=(lane,), name=f"ledger-append-{lane}", daemon=True)
+                         for lane in range(lanes)]
+        for thread in self._threads:
+            thread.start()
 
-    def submit(self, batch: Batch) -> None:
-        """Queue a batch; blocks while ``depth`` batches already wait."""
-        self._queue.put(batch)
+    @property
+    def lanes(self) -> int:
+        return len(self._queues)
+
+    def submit(self, batch: Batch, lane: int = 0) -> None:
+        """Queue a batch on ``lane``; blocks while ``depth`` batches already wait there."""
+        self._queues[lane].put(batch)
 
     def wait(self) -> None:
         """Return once every submitted batch is appended or dropped."""
-        self._queue.join()
+        for q in self._queues:
+            q.join()
 
     @property
     def failed(self) -> bool:
@@ -47,19 +57,23 @@ class AppendPipeline(Generic[Batch]):
         return failure
 
     def close(self) -> None:
-        """Append what is queued, then stop the thread."""
-        self._queue.put(_CLOSE)
-        self._thread.join()
+        """Append what is queued, then stop the threads."""
+        for q in self._queues:
+            q.put(_CLOSE)
+        for thread in self._threads:
+            thread.join()
 
-    def _run(self) -> None:
+    def _run(self, lane: int) -> None:
+        q = self._queues[lane]
         while True:
-            batch = self._queue.get()
+            batch = q.get()
             try:
                 if batch is _CLOSE:
                     return
                 if self._failure is None:
-                    self._append(batch)  # type: ignore[arg-type]
+                    self._append(lane, batch)  # type: ignore[arg-type]
             except BaseException as exc:  # handed to the owner thread, which decides
-                self._failure = exc
+                if self._failure is None:
+                    self._failure = exc
             finally:
-                self._queue.task_done()
+                q.task_done()

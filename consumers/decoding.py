@@ -9,6 +9,7 @@ order; with 0 workers it runs it in the caller's process (tests, small machines)
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
+from consumers import collector
 from domain.errors import DecodeError, InvalidEvent
 from ledger.append import EventColumns, event_columns
 from schemas.codec import decode
@@ -61,7 +63,8 @@ class Decoder:
 
 
 def _serve_the_writer() -> None:
-    """In each worker: live and die with the writer."""
+    """In each worker: live and die with the writer, and collect garbage as it does."""
+    gc.set_threshold(*collector.THRESHOLDS)  # for the worker's whole life
     # Ctrl-C and SIGTERM reach the whole process group; the writer finishes its batch
     # and then closes the pool, which a worker killed mid-batch would break.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -126,28 +126,47 @@ def append_batch(
 ) -> AppendResult:
     """Write one polled batch atomically. Redelivered copies of an event already in
     the ledger are skipped; a different event reusing an ``event_id`` is rejected.
-    Raises ``StaleBatch`` (writing nothing) if another writer already covered it."""
-    with translated_errors(), conn.transaction():
-        _advance_offsets(conn, group, ranges)  # first: its row locks fence concurrent writers
-        # before dedup: it must see the other group's rows; every chain the batch touches
-        chains = sorted(set(ranges) | {(item.topic, item.partition) for item in incoming})
-        heads = _lock_chains(conn, chains)
-        fresh, duplicates, conflicts = _deduplicate(conn, incoming)
-        rejections = [*rejections, *conflicts]
-        with conn.cursor() as cur:
-            if fresh:
-                rows = _chained_rows(conn, fresh, heads)
-                with cur.copy(f"COPY events ({_EVENT_COLUMNS}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            if rejections:
-                # rare and small, so plain inserts; a message rejected before (by another
-                # group reading the same topic) is already on record and stays as it is
-                cur.executemany(query("insert_rejected"), [
-                    {"topic": r.topic, "partition": r.partition, "offset": r.offset,
-                     "raw_key": r.raw_key, "raw_value": r.raw_value, "reason": r.reason}
-                    for r in rejections
-                ])
+    Raises ``StaleBatch`` (writing nothing) if another writer already covered it,
+    or appended one of its events while this batch was being written."""
+    chains = sorted(set(ranges) | {(item.topic, item.partition) for item in incoming})
+    with translated_errors():
+        try:
+            with conn.transaction():
+                return _append(conn, group, incoming, rejections, ranges, chains)
+        except psycopg.errors.UniqueViolation:
+            # The same event_id also came on another partition, and another transaction (the
+            # other lane, another group) stored it after our dedup looked. The retry's dedup
+            # sees it, so this batch is only stale, not bad.
+            raise StaleBatch(chains) from None
+
+
+def _append(
+    conn: psycopg.Connection,
+    group: str,
+    incoming: Sequence[Incoming],
+    rejections: Sequence[Rejection],
+    ranges: Mapping[tuple[str, int], OffsetRange],
+    chains: list[tuple[str, int]],
+) -> AppendResult:
+    _advance_offsets(conn, group, ranges)  # first: its row locks fence concurrent writers
+    # before dedup, every chain the batch touches: dedup must see the other group's rows
+    heads = _lock_chains(conn, chains)
+    fresh, duplicates, conflicts = _deduplicate(conn, incoming)
+    rejections = [*rejections, *conflicts]
+    with conn.cursor() as cur:
+        if fresh:
+            rows = _chained_rows(conn, fresh, heads)
+            with cur.copy(f"COPY events ({_EVENT_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if rejections:
+            # rare and small, so plain inserts; a message rejected before (by another
+            # group reading the same topic) is already on record and stays as it is
+            cur.executemany(query("insert_rejected"), [
+                {"topic": r.topic, "partition": r.partition, "offset": r.offset,
+                 "raw_key": r.raw_key, "raw_value": r.raw_value, "reason": r.reason}
+                for r in rejections
+            ])
     return AppendResult(len(fresh), duplicates, len(rejections))
 
 

@@ -1,5 +1,8 @@
 """append_batch against a real Postgres: atomic, deduplicating, fenced."""
 
+import threading
+import time
+
 import psycopg
 import pytest
 
@@ -60,3 +63,40 @@ def test_a_stale_batch_writes_nothing(database_url: str) -> None:
             append_batch(conn, "g3", [_incoming(2, 7)], [], {(TOPIC, 2): OffsetRange(1, 3)})
         assert _count(conn, "events") == events_before
         assert conn.execute("SELECT next_offset FROM consumer_offsets WHERE group_id = 'g3'").fetchone() == (2,)
+
+
+def test_an_event_another_transaction_stores_meanwhile_makes_the_batch_stale_not_fatal(database_url: str) -> None:
+    """Two lanes (or groups) with the same event on two partitions: the one that loses the
+    race on the event_id index gets StaleBatch (retry, and dedup sees it), not an error."""
+    raw = encode(event(target="a-race"))
+    decoded = decode(raw)
+    outcome: dict[str, BaseException] = {}
+    with psycopg.connect(database_url) as first, psycopg.connect(database_url) as second, \
+            psycopg.connect(database_url, autocommit=True) as watcher:  # sees activity as it is now
+        with first.transaction():  # holds the first append uncommitted
+            append_batch(first, "g-race", [Incoming.of(TOPIC, 3, 0, decoded.event, raw, decoded.fingerprint)], [],
+                         {(TOPIC, 3): OffsetRange(0, 1)})
+
+            def other_lane() -> None:
+                try:
+                    append_batch(second, "g-race", [Incoming.of(TOPIC, 4, 0, decoded.event, raw,
+                                                                decoded.fingerprint)], [],
+                                 {(TOPIC, 4): OffsetRange(0, 1)})
+                except BaseException as exc:  # noqa: BLE001  (whatever it is, the test names it)
+                    outcome["raised"] = exc
+
+            lane = threading.Thread(target=other_lane)
+            lane.start()
+            pid = second.info.backend_pid
+            deadline = time.monotonic() + 20
+            waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s"
+            while watcher.execute(waiting, (pid,)).fetchone() != (True,):
+                assert time.monotonic() < deadline, "the other lane never waited on the event_id index"
+                time.sleep(0.05)
+        lane.join(timeout=20)
+        assert isinstance(outcome.get("raised"), StaleBatch), outcome
+        stored = first.execute("SELECT count(*) FROM events WHERE event_id = %s", (decoded.event.event_id,)).fetchone()
+        offset = first.execute("SELECT next_offset FROM consumer_offsets WHERE group_id = 'g-race' AND partition = 4"
+                               ).fetchone()
+    assert stored == (1,)
+    assert offset is None, "the stale batch stored no offset"

@@ -91,7 +91,8 @@ def test_a_clean_ledger_verifies(signed: Settings) -> None:
 
 
 # Rows unlike anything ingested: NULLs, empty text and bytes, non-ASCII, a payload with numbers
-# (as Postgres prints the jsonb, which is what gets hashed), times before 1970 and at the end of Python's range, the largest offsets.
+# (as Postgres prints the jsonb, which is what gets hashed), times before 1970 and at the end
+# of Python's range, the largest offsets.
 ODD_ROWS = [
     ("ops", 0, 0, datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "", "", None, "", "", "",
      None, None, '""', b"", b""),

@@ -1,4 +1,4 @@
-"""The writer's append thread: order, waiting, and what a failure does to the batches behind it."""
+"""The writer's append threads: order per lane, waiting, and what a failure does to the batches behind it."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from consumers.append_pipeline import AppendPipeline
 
 def test_batches_are_appended_in_order_on_another_thread() -> None:
     seen: list[tuple[int, str]] = []
-    pipeline: AppendPipeline[int] = AppendPipeline(lambda b: seen.append((b, threading.current_thread().name)))
+    pipeline: AppendPipeline[int] = AppendPipeline(
+        lambda lane, b: seen.append((b, threading.current_thread().name)), lanes=2)
     for batch in range(20):
-        pipeline.submit(batch)
+        pipeline.submit(batch, lane=batch % 2)
     pipeline.wait()
-    assert [b for b, _ in seen] == list(range(20))
-    assert {name for _, name in seen} == {"ledger-append"}
+    assert len(seen) == 20
+    assert [b for b, name in seen if name == "ledger-append-0"] == list(range(0, 20, 2))
+    assert [b for b, name in seen if name == "ledger-append-1"] == list(range(1, 20, 2))
     assert pipeline.failure() is None
     pipeline.close()
 
@@ -25,7 +27,7 @@ def test_a_failure_drops_the_batches_behind_it_until_the_owner_takes_it() -> Non
     appended: list[int] = []
     release = threading.Event()
 
-    def append(batch: int) -> None:
+    def append(lane: int, batch: int) -> None:
         if batch == 0:
             release.wait(5)  # hold the thread so 1 and 2 queue behind the failure
         if batch == 1:
@@ -50,7 +52,7 @@ def test_a_failure_drops_the_batches_behind_it_until_the_owner_takes_it() -> Non
 
 def test_close_appends_what_is_queued() -> None:
     appended: list[int] = []
-    pipeline: AppendPipeline[int] = AppendPipeline(appended.append, depth=5)
+    pipeline: AppendPipeline[int] = AppendPipeline(lambda lane, b: appended.append(b), depth=5)
     for batch in range(5):
         pipeline.submit(batch)
     pipeline.close()
@@ -58,7 +60,7 @@ def test_close_appends_what_is_queued() -> None:
 
 
 def test_a_failing_append_does_not_kill_the_thread() -> None:
-    pipeline: AppendPipeline[int] = AppendPipeline(lambda b: 1 // b)
+    pipeline: AppendPipeline[int] = AppendPipeline(lambda lane, b: 1 // b)
     pipeline.submit(0)
     pipeline.wait()
     with pytest.raises(ZeroDivisionError):
@@ -66,4 +68,25 @@ def test_a_failing_append_does_not_kill_the_thread() -> None:
     pipeline.submit(1)
     pipeline.wait()
     assert pipeline.failure() is None
+    pipeline.close()
+
+
+def test_a_failure_in_one_lane_stops_the_others_too() -> None:
+    appended: list[int] = []
+    failed = threading.Event()
+
+    def append(lane: int, batch: int) -> None:
+        if lane == 0:
+            failed.set()
+            raise ConnectionError("lane 0 lost its connection")
+        failed.wait(5)  # lane 1 appends only after lane 0 failed
+        appended.append(batch)
+
+    pipeline: AppendPipeline[int] = AppendPipeline(append, lanes=2, depth=3)
+    pipeline.submit(0, lane=0)
+    for batch in (1, 3, 5):
+        pipeline.submit(batch, lane=1)
+    pipeline.wait()
+    assert isinstance(pipeline.failure(), ConnectionError)
+    assert appended == [] or appended == [1], "at most the batch already under way in lane 1"
     pipeline.close()
