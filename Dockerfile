@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . .
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[server]"
 
 # No ENTRYPOINT: compose (or `docker run IMAGE auditlog ...`) names the command.
 CMD ["auditlog", "--help"]

@@ -38,6 +38,8 @@ reset: down
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	@mkdir -p .mypy/auditlog && for room in domain schemas producers ledger consumers investigate devstack; do \
+		ln -sfn ../../$$room .mypy/auditlog/$$room; done
 	$(BIN)/mypy
 
 bench: $(STAMP)
@@ -54,8 +56,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==25.3
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[server,devstack,dev]'
 	touch $(STAMP)
 
 clean: down
-	rm -rf $(VENV) .devstack .env .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .devstack .env .pytest_cache .mypy_cache .ruff_cache .mypy

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from devstack.stack import temporary_stack
-from investigate.settings import Settings
-from ledger.migrate import migrate
+from auditlog.devstack.stack import temporary_stack
+from auditlog.investigate.settings import Settings
+from auditlog.ledger.migrate import migrate
 
 
 @contextmanager

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from fastavro import schemaless_reader, schemaless_writer
 
 from bench.report import report
-from domain.plain import to_plain
-from producers.scenario import build
-from schemas import registry
-from schemas.codec import HEADER_LEN, decode, encode
+from auditlog.domain.plain import to_plain
+from auditlog.producers.scenario import build
+from auditlog.schemas import registry
+from auditlog.schemas.codec import HEADER_LEN, decode, encode
 
 
 def _rate(fn: Callable[[], None], count: int, repeats: int = 3) -> float:

@@ -40,13 +40,13 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench._server import eventsourcing_env
 from bench.report import report
-from domain.catalog import ACTIONS
-from domain.model import Actor, AdminAction, Target, new_event_id
-from ledger.keys import init_key
-from ledger.migrate import migrate
-from ledger.verify import verify
-from producers.topics import ensure_topic
-from schemas.codec import decode, encode
+from auditlog.domain.catalog import ACTIONS
+from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
+from auditlog.ledger.keys import init_key
+from auditlog.ledger.migrate import migrate
+from auditlog.ledger.verify import verify
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas.codec import decode, encode
 
 PARTITIONS = 6
 BATCH = 5000  # the writer's batch size, used for the COPY baseline's transactions too
@@ -59,7 +59,7 @@ def _services() -> Iterator[tuple[str, str]]:
     if os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    from devstack.stack import temporary_stack
+    from auditlog.devstack.stack import temporary_stack
 
     with temporary_stack("auditlog-bench-", durable=True) as stack:
         yield stack.postgres.url("postgres"), stack.bootstrap_servers
@@ -109,7 +109,7 @@ def _ingest(url: str, bootstrap: str, topic: str, count: int, keys: Path) -> dic
            "AUDITLOG_GROUP": f"bench-{topic}", "AUDITLOG_PARTITIONS": str(PARTITIONS),
            "AUDITLOG_SIGNING_KEY": str(keys / "bench.key"), "AUDITLOG_CHECKPOINT_EXPORT": str(keys / f"{topic}.jsonl")}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "investigate.cli", "ingest", "--until-idle"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "ingest", "--until-idle"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     first = last = None
     peaks: dict[int, int] = {}  # pid -> its peak RSS so far, for the writer and each child it starts
@@ -254,8 +254,8 @@ def _eventsourcing_baseline(url: str, bootstrap: str, topic: str, count: int) ->
 
 
 def _verify_rate(url: str, keys: Path) -> tuple[float, bool]:
-    from ledger.checkpoints import exported
-    from ledger.keys import load_public
+    from auditlog.ledger.checkpoints import exported
+    from auditlog.ledger.keys import load_public
 
     export = [cp for f in keys.glob("*.jsonl") for cp in exported(f)]
     with psycopg.connect(url) as conn:

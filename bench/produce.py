@@ -14,11 +14,11 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from bench.report import report
-from devstack.broker import TansuBroker
-from producers.producer import AuditProducer
-from producers.scenario import build
-from producers.topics import ensure_topic
-from schemas.codec import encode
+from auditlog.devstack.broker import TansuBroker
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.scenario import build
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas.codec import encode
 
 EVENTS = int(os.environ.get("BENCH_PRODUCE_EVENTS", "60000"))
 

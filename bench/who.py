@@ -17,7 +17,7 @@ import psycopg
 from bench._server import bench_database
 from bench._timing import latencies_ms, p50_p99
 from bench.report import report
-from ledger.read import WhoFilter, who
+from auditlog.ledger.read import WhoFilter, who
 
 EVENTS = 1_000_000
 DAYS = 100

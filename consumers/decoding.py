@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from consumers import collector
-from domain.errors import DecodeError, InvalidEvent
-from ledger.append import EventColumns, event_columns
-from schemas.codec import decode
+from auditlog.consumers import collector
+from auditlog.domain.errors import DecodeError, InvalidEvent
+from auditlog.ledger.append import EventColumns, event_columns
+from auditlog.schemas.codec import decode
 
 
 def prepare(topic: str, values: Sequence[bytes | None]) -> list[EventColumns | str]:

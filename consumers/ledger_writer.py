@@ -29,16 +29,16 @@ from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 
-from consumers.append_pipeline import AppendPipeline
-from consumers.collector import fewer_collections
-from consumers.decoding import Decoder
-from domain.errors import AuditError, ServiceUnavailable
-from ledger.append import EventColumns, Incoming, OffsetRange, Rejection, StaleBatch, append_batch
-from ledger.checkpoints import make_checkpoint
-from ledger.db import connect, translated_errors
-from ledger.keys import load_private
-from ledger.roles import WRITER
-from ledger.sql import query
+from auditlog.consumers.append_pipeline import AppendPipeline
+from auditlog.consumers.collector import fewer_collections
+from auditlog.consumers.decoding import Decoder
+from auditlog.domain.errors import AuditError, ServiceUnavailable
+from auditlog.ledger.append import EventColumns, Incoming, OffsetRange, Rejection, StaleBatch, append_batch
+from auditlog.ledger.checkpoints import make_checkpoint
+from auditlog.ledger.db import connect, translated_errors
+from auditlog.ledger.keys import load_private
+from auditlog.ledger.roles import WRITER
+from auditlog.ledger.sql import query
 
 log = logging.getLogger(__name__)
 

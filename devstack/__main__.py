@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from devstack.stack import Stack
+from auditlog.devstack.stack import Stack
 
 
 def main(argv: list[str] | None = None) -> int:

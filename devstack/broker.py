@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from devstack._net import free_port, pid_alive, port_open, wait_for_port
+from auditlog.devstack._net import free_port, pid_alive, port_open, wait_for_port
 
 
 class TansuBroker:

@@ -15,7 +15,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
-from devstack._net import free_port, port_open
+from auditlog.devstack._net import free_port, port_open
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.broker import TansuBroker
-from devstack.postgres import EmbeddedPostgres
+from auditlog.devstack.broker import TansuBroker
+from auditlog.devstack.postgres import EmbeddedPostgres
 
 DATABASE = "auditlog"
 

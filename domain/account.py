@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.model import AdminAction
+from auditlog.domain.model import AdminAction
 
 
 class Status(StrEnum):

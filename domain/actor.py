@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.account import LastChange
-from domain.model import AdminAction, utc
+from auditlog.domain.account import LastChange
+from auditlog.domain.model import AdminAction, utc
 
 
 class Employment(StrEnum):

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain.account import FIELDS, AccountState, LastChange, Status, apply
-from domain.model import AdminAction
+from auditlog.domain.account import FIELDS, AccountState, LastChange, Status, apply
+from auditlog.domain.model import AdminAction
 
 
 @dataclass(frozen=True, slots=True)

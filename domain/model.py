@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.catalog import ActorKind, TargetType, is_known, target_type_of
-from domain.errors import InvalidEvent
+from auditlog.domain.catalog import ActorKind, TargetType, is_known, target_type_of
+from auditlog.domain.errors import InvalidEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.errors import InvalidEvent
-from domain.model import Actor, AdminAction, Approval, Change, Source, Target, new_event_id, utc
+from auditlog.domain.errors import InvalidEvent
+from auditlog.domain.model import Actor, AdminAction, Approval, Change, Source, Target, new_event_id, utc
 
 
 def to_plain(event: AdminAction, *, iso_times: bool = False) -> dict[str, Any]:

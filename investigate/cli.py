@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from domain.catalog import ACTIONS, ActorKind
-from domain.errors import AuditError, BadInput, ConfigError, InvalidEvent
+from auditlog.domain.catalog import ACTIONS, ActorKind
+from auditlog.domain.errors import AuditError, BadInput, ConfigError, InvalidEvent
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without
@@ -175,7 +175,7 @@ def _display_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from investigate import commands  # after parsing: --help stays fast
+    from auditlog.investigate import commands  # after parsing: --help stays fast
 
     try:
         return commands.run(args)

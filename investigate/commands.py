@@ -9,17 +9,17 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
-from consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
-from domain.errors import BadInput
-from investigate import contract_commands, history_commands, integrity_commands, render
-from investigate.settings import Settings
-from investigate.times import parse_time, show, zone
-from ledger.db import connect
-from ledger.migrate import migrate
-from ledger.read import WhoFilter, who
-from ledger.roles import READER
-from ledger.state import state_at
-from producers.topics import ensure_topic
+from auditlog.consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
+from auditlog.domain.errors import BadInput
+from auditlog.investigate import contract_commands, history_commands, integrity_commands, render
+from auditlog.investigate.settings import Settings
+from auditlog.investigate.times import parse_time, show, zone
+from auditlog.ledger.db import connect
+from auditlog.ledger.migrate import migrate
+from auditlog.ledger.read import WhoFilter, who
+from auditlog.ledger.roles import READER
+from auditlog.ledger.state import state_at
+from auditlog.producers.topics import ensure_topic
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,6 +145,6 @@ def _parse_cursor(text: str) -> tuple[datetime, int]:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from investigate.demo import run_demo
+    from auditlog.investigate.demo import run_demo
 
     return run_demo(settings)

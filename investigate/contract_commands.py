@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from domain.catalog import target_type_of
-from domain.errors import BadInput
-from domain.model import Actor, AdminAction, Target, new_event_id
-from investigate import render
-from investigate.progress import Progress
-from investigate.settings import Settings
-from investigate.times import parse_time, zone
-from producers.bulk import emit_lines
-from producers.producer import AuditProducer
-from producers.topics import ensure_topic
-from schemas.check import check, load_candidate
+from auditlog.domain.catalog import target_type_of
+from auditlog.domain.errors import BadInput
+from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
+from auditlog.investigate import render
+from auditlog.investigate.progress import Progress
+from auditlog.investigate.settings import Settings
+from auditlog.investigate.times import parse_time, zone
+from auditlog.producers.bulk import emit_lines
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas.check import check, load_candidate
 
 _SINGLE_EVENT_FLAGS = ("actor", "actor_kind", "action", "target")
 
@@ -96,7 +96,7 @@ def cmd_schemas(args: argparse.Namespace, settings: Settings) -> int:
         for finding in findings:
             print(finding)
     else:
-        from schemas import registry
+        from auditlog.schemas import registry
 
         names = [f"v{v.version}" for v in registry.versions()] + ([candidate[0]] if candidate else [])
         print(f"compatible: {', '.join(names)} all read each other's data")

@@ -13,19 +13,19 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from domain.errors import AuditError
-from investigate import render
-from investigate.progress import Progress
-from investigate.settings import Settings
-from investigate.times import show, span
-from ledger.db import connect
-from ledger.migrate import migrate
-from ledger.read import WhoFilter, who, who_all
-from ledger.roles import READER
-from ledger.state import state_at
-from producers.producer import AuditProducer
-from producers.scenario import DAY, EASTERN, PROTECTED_ACCOUNT, build
-from producers.topics import ensure_topic
+from auditlog.domain.errors import AuditError
+from auditlog.investigate import render
+from auditlog.investigate.progress import Progress
+from auditlog.investigate.settings import Settings
+from auditlog.investigate.times import show, span
+from auditlog.ledger.db import connect
+from auditlog.ledger.migrate import migrate
+from auditlog.ledger.read import WhoFilter, who, who_all
+from auditlog.ledger.roles import READER
+from auditlog.ledger.state import state_at
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.scenario import DAY, EASTERN, PROTECTED_ACCOUNT, build
+from auditlog.producers.topics import ensure_topic
 
 QUESTION_TIMES = ((18, 57), (19, 0), (19, 10))
 
@@ -47,7 +47,7 @@ def run_demo(settings: Settings) -> int:
 
 
 def _emit_and_ingest(settings: Settings, events: tuple[object, ...]) -> None:
-    from investigate.commands import ingest  # the same path `auditlog ingest` takes
+    from auditlog.investigate.commands import ingest  # the same path `auditlog ingest` takes
 
     bootstrap = settings.require_broker()
     ensure_topic(bootstrap, settings.topic, settings.partitions)

@@ -10,18 +10,18 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from domain.account import AccountState
-from domain.actor import fold_actor, states_along
-from domain.errors import BadInput
-from domain.history import diff, status_intervals, steps
-from investigate import history_render as out
-from investigate.settings import Settings
-from investigate.times import parse_time, zone
-from ledger.db import connect
-from ledger.read import WhoFilter, who_all
-from ledger.roles import READER
-from ledger.snapshots import refresh_all, refresh_snapshots
-from ledger.state import history, state_at
+from auditlog.domain.account import AccountState
+from auditlog.domain.actor import fold_actor, states_along
+from auditlog.domain.errors import BadInput
+from auditlog.domain.history import diff, status_intervals, steps
+from auditlog.investigate import history_render as out
+from auditlog.investigate.settings import Settings
+from auditlog.investigate.times import parse_time, zone
+from auditlog.ledger.db import connect
+from auditlog.ledger.read import WhoFilter, who_all
+from auditlog.ledger.roles import READER
+from auditlog.ledger.snapshots import refresh_all, refresh_snapshots
+from auditlog.ledger.state import history, state_at
 
 _TICK = timedelta(microseconds=1)  # Postgres keeps microseconds: "before T" is "at T - 1us"
 

@@ -8,12 +8,12 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Any
 
-from domain.account import AccountState
-from domain.actor import ActorState
-from domain.history import FieldChange, Interval, Step
-from investigate.render import change_json, emit_json, event_json, state_json, table
-from investigate.times import show, span
-from ledger.read import LedgerEvent
+from auditlog.domain.account import AccountState
+from auditlog.domain.actor import ActorState
+from auditlog.domain.history import FieldChange, Interval, Step
+from auditlog.investigate.render import change_json, emit_json, event_json, state_json, table
+from auditlog.investigate.times import show, span
+from auditlog.ledger.read import LedgerEvent
 
 __all__ = ["emit_json", "timeline_json", "timeline_text", "diff_json", "diff_text", "actor_json", "actor_text"]
 

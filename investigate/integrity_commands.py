@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from investigate import render
-from investigate.progress import Progress
-from investigate.settings import Settings
-from ledger.checkpoints import exported, make_checkpoint
-from ledger.db import connect
-from ledger.keys import init_key, key_id, load_private, load_public
-from ledger.roles import READER, WRITER
-from ledger.verify import Report, verify
+from auditlog.investigate import render
+from auditlog.investigate.progress import Progress
+from auditlog.investigate.settings import Settings
+from auditlog.ledger.checkpoints import exported, make_checkpoint
+from auditlog.ledger.db import connect
+from auditlog.ledger.keys import init_key, key_id, load_private, load_public
+from auditlog.ledger.roles import READER, WRITER
+from auditlog.ledger.verify import Report, verify
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:

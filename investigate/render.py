@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
-from domain.account import AccountState, LastChange
-from investigate.times import show
-from ledger.read import LedgerEvent
+from auditlog.domain.account import AccountState, LastChange
+from auditlog.investigate.times import show
+from auditlog.ledger.read import LedgerEvent
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.errors import ConfigError
+from auditlog.domain.errors import ConfigError
 
 DEFAULT_TOPIC = "admin-actions"
 DEFAULT_GROUP = "auditlog-ledger-writer"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import BadInput
+from auditlog.domain.errors import BadInput
 
 
 def zone(name: str | None) -> tzinfo | None:

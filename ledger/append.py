@@ -16,14 +16,14 @@ from typing import NamedTuple
 
 import psycopg
 
-from domain.errors import AuditError
-from domain.model import AdminAction
-from domain.plain import to_plain
-from ledger import chain
-from ledger.db import translated_errors
-from ledger.payload import jsonb_text
-from ledger.snapshots import INSERT_FENCE_KEY
-from ledger.sql import query
+from auditlog.domain.errors import AuditError
+from auditlog.domain.model import AdminAction
+from auditlog.domain.plain import to_plain
+from auditlog.ledger import chain
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.payload import jsonb_text
+from auditlog.ledger.snapshots import INSERT_FENCE_KEY
+from auditlog.ledger.sql import query
 
 
 class EventColumns(NamedTuple):

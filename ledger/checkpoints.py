@@ -26,10 +26,10 @@ import psycopg
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from domain.errors import AuditError
-from ledger.db import translated_errors
-from ledger.keys import key_id
-from ledger.sql import query
+from auditlog.domain.errors import AuditError
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.keys import key_id
+from auditlog.ledger.sql import query
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from domain.errors import AuditError, ServiceUnavailable
+from auditlog.domain.errors import AuditError, ServiceUnavailable
 
 
 def connect(dsn: str, *, autocommit: bool = False, role: str | None = None) -> psycopg.Connection:

@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from domain.errors import AuditError, ConfigError
+from auditlog.domain.errors import AuditError, ConfigError
 
 
 def public_path(private_path: Path) -> Path:

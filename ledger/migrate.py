@@ -8,8 +8,8 @@ from importlib import resources
 
 import psycopg
 
-from domain.errors import AuditError
-from ledger.db import translated_errors
+from auditlog.domain.errors import AuditError
+from auditlog.ledger.db import translated_errors
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 0x6175646974  # "audit": one migrator at a time across processes

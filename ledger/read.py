@@ -8,10 +8,10 @@ from typing import Any
 
 import psycopg
 
-from domain.model import AdminAction
-from domain.plain import from_plain
-from ledger.db import translated_errors
-from ledger.sql import query
+from auditlog.domain.model import AdminAction
+from auditlog.domain.plain import from_plain
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.sql import query
 
 
 @dataclass(frozen=True)

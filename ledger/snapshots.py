@@ -15,10 +15,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from domain.account import AccountState, apply, state_from_plain, state_to_plain
-from domain.plain import from_plain
-from ledger.db import translated_errors
-from ledger.sql import query
+from auditlog.domain.account import AccountState, apply, state_from_plain, state_to_plain
+from auditlog.domain.plain import from_plain
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.sql import query
 
 DEFAULT_EVERY = 100
 # the insert fence of 003_snapshots.sql ("snapshot"); the writer's batch stamp takes it too

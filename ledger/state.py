@@ -13,12 +13,12 @@ from datetime import datetime
 
 import psycopg
 
-from domain.account import AccountState, fold, state_from_plain
-from domain.actor import ActorState, fold_actor
-from domain.plain import from_plain
-from ledger.db import translated_errors
-from ledger.read import LedgerEvent, row_to_event
-from ledger.sql import query
+from auditlog.domain.account import AccountState, fold, state_from_plain
+from auditlog.domain.actor import ActorState, fold_actor
+from auditlog.domain.plain import from_plain
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.read import LedgerEvent, row_to_event
+from auditlog.ledger.sql import query
 
 
 def history(

@@ -20,10 +20,10 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger import chain
-from ledger.checkpoints import ChainHead, SignedCheckpoint, stored
-from ledger.db import translated_errors
-from ledger.sql import query
+from auditlog.ledger import chain
+from auditlog.ledger.checkpoints import ChainHead, SignedCheckpoint, stored
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.sql import query
 
 _PROGRESS_EVERY = 20_000  # rows between progress calls
 # the columns of chain_records.sql: a binary COPY does not say what they are

@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from domain.catalog import target_type_of
-from domain.errors import InvalidEvent
-from domain.model import AdminAction
-from domain.plain import from_plain
-from producers.producer import AuditProducer
+from auditlog.domain.catalog import target_type_of
+from auditlog.domain.errors import InvalidEvent
+from auditlog.domain.model import AdminAction
+from auditlog.domain.plain import from_plain
+from auditlog.producers.producer import AuditProducer
 
 
 @dataclass

@@ -22,9 +22,9 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 
-from domain.errors import DeliveryFailed, ServiceUnavailable
-from domain.model import AdminAction
-from schemas.codec import HEADER_LEN, encode
+from auditlog.domain.errors import DeliveryFailed, ServiceUnavailable
+from auditlog.domain.model import AdminAction
+from auditlog.schemas.codec import HEADER_LEN, encode
 
 PRODUCER_NAME = "auditlog"
 PRODUCER_VERSION = "0.1.0"

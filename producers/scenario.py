@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.model import Actor, AdminAction, Change, Source, Target
+from auditlog.domain.model import Actor, AdminAction, Change, Source, Target
 
 EASTERN = ZoneInfo("America/New_York")
 DAY = datetime(2017, 11, 2, tzinfo=EASTERN)

@@ -6,7 +6,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from domain.errors import ServiceUnavailable
+from auditlog.domain.errors import ServiceUnavailable
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int = 6) -> bool:

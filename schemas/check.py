@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.errors import BadInput
-from schemas import registry
-from schemas.compatibility import Problem, reader_problems
-from schemas.registry import SchemaVersion
+from auditlog.domain.errors import BadInput
+from auditlog.schemas import registry
+from auditlog.schemas.compatibility import Problem, reader_problems
+from auditlog.schemas.registry import SchemaVersion
 
 
 @dataclass(frozen=True)

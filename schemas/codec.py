@@ -14,11 +14,11 @@ from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 
-from domain.errors import DecodeError, InvalidEvent
-from domain.model import AdminAction
-from domain.plain import from_plain, to_plain
-from schemas import registry
-from schemas.registry import SchemaVersion
+from auditlog.domain.errors import DecodeError, InvalidEvent
+from auditlog.domain.model import AdminAction
+from auditlog.domain.plain import from_plain, to_plain
+from auditlog.schemas import registry
+from auditlog.schemas.registry import SchemaVersion
 
 MARKER = b"\xc3\x01"
 HEADER_LEN = len(MARKER) + 8

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from investigate.settings import Settings
-from ledger.migrate import migrate
+from auditlog.investigate.settings import Settings
+from auditlog.ledger.migrate import migrate
 
 if TYPE_CHECKING:
-    from devstack.stack import Stack
+    from auditlog.devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,7 @@ def local_stack() -> Iterator[Stack | None]:
     if os.environ.get("AUDITLOG_TEST_SERVICES") == "docker":
         yield None
         return
-    from devstack.stack import temporary_stack
+    from auditlog.devstack.stack import temporary_stack
 
     with temporary_stack("auditlog-test-stack-", durable=False) as stack:
         yield stack
@@ -66,7 +66,7 @@ def services(request: pytest.FixtureRequest, local_stack: Stack | None) -> Servi
 def _docker_services(request: pytest.FixtureRequest) -> Services:
     """For machines with Docker: pytest-docker brings up docker-compose.yml's kafka and postgres."""
     docker = request.getfixturevalue("docker_services")
-    from devstack._net import port_open
+    from auditlog.devstack._net import port_open
 
     docker.wait_until_responsive(lambda: port_open("127.0.0.1", 5432), timeout=120, pause=1)
     docker.wait_until_responsive(lambda: port_open("127.0.0.1", 29092), timeout=120, pause=1)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from domain.model import Actor, AdminAction, Target, new_event_id
-from ledger.append import Incoming, append_batch
+from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
+from auditlog.ledger.append import Incoming, append_batch
 
 
 def event(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from domain.catalog import ACTIONS, ActorKind
-from domain.model import Actor, AdminAction, Approval, Change, Source, Target
+from auditlog.domain.catalog import ACTIONS, ActorKind
+from auditlog.domain.model import Actor, AdminAction, Approval, Change, Source, Target
 
 # any text Postgres can store: everything but NUL (which validation refuses)
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

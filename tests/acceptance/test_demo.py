@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from investigate.times import show, span
-from producers.scenario import EASTERN, Scenario, build
+from auditlog.investigate.times import show, span
+from auditlog.producers.scenario import EASTERN, Scenario, build
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def truth() -> Scenario:
 
 
 def _demo(env: dict[str, str], cwd: Path) -> str:
-    done = subprocess.run([sys.executable, "-m", "investigate.cli", "demo"], env=env, cwd=cwd,
+    done = subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", "demo"], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout

@@ -11,7 +11,7 @@ GOOD = {"actor": {"id": "c-17", "kind": "contractor", "org": "vendor-b"}, "actio
 
 
 def auditlog(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "investigate.cli", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from producers.scenario import DAY, Scenario, build
+from auditlog.producers.scenario import DAY, Scenario, build
 from tests.acceptance.test_cli import auditlog
 from tests.factories import append_events
 

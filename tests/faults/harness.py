@@ -14,12 +14,12 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from ledger.checkpoints import exported
-from ledger.keys import load_public
-from ledger.verify import verify
-from producers.producer import AuditProducer
-from producers.topics import ensure_topic
-from schemas.codec import encode
+from auditlog.ledger.checkpoints import exported
+from auditlog.ledger.keys import load_public
+from auditlog.ledger.verify import verify
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas.codec import encode
 from tests.factories import event
 
 
@@ -44,7 +44,7 @@ class Run:
         """``auditlog ingest`` in its own process, the way it runs in production."""
         log = (self.workdir / f"writer-{self.topic}.log").open("ab")
         # -X faulthandler: a writer that hangs can be made to print where (SIGABRT)
-        return subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "investigate.cli", "ingest", *args],
+        return subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "auditlog.investigate.cli", "ingest", *args],
                                 env=self.writer_env(), cwd=self.workdir, stdout=log, stderr=log)
 
     def log_tail(self) -> str:

@@ -10,11 +10,11 @@ from dataclasses import replace
 from fastavro import schemaless_writer
 from kafka import KafkaProducer
 
-from domain.model import Actor, AdminAction
-from domain.plain import to_plain
-from producers.topics import ensure_topic
-from schemas import registry
-from schemas.codec import MARKER, encode
+from auditlog.domain.model import Actor, AdminAction
+from auditlog.domain.plain import to_plain
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas import registry
+from auditlog.schemas.codec import MARKER, encode
 from tests.factories import event
 from tests.faults.harness import Run, assert_exactly_once
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from consumers.ledger_writer import MAX_POLL_INTERVAL_MS, SESSION_TIMEOUT_MS
+from auditlog.consumers.ledger_writer import MAX_POLL_INTERVAL_MS, SESSION_TIMEOUT_MS
 from tests.faults.harness import Feeder, Run, assert_exactly_once, wait_until
 
 
@@ -32,7 +32,7 @@ def _drain_and_stop(run: Run, feeder: Feeder, *writers: object) -> dict[str, byt
 def test_postgres_stopped_immediate_mid_ingest_and_started_again(run: Run, local_stack: object) -> None:
     if local_stack is None:
         pytest.skip("needs the session's own Postgres (not external services) to crash it")
-    from devstack.stack import Stack
+    from auditlog.devstack.stack import Stack
 
     assert isinstance(local_stack, Stack)
     rng = random.Random()

@@ -4,9 +4,9 @@ from datetime import datetime
 
 import psycopg
 
-from domain.actor import Employment
-from domain.model import Change
-from ledger.state import actor_at
+from auditlog.domain.actor import Employment
+from auditlog.domain.model import Change
+from auditlog.ledger.state import actor_at
 from tests.factories import append_events, event
 
 HR = {"actor": "sys-hr-sync", "kind": "system"}

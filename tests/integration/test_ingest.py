@@ -4,11 +4,11 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
-from investigate.commands import ingest
-from investigate.settings import Settings
-from producers.producer import AuditProducer
-from producers.topics import ensure_topic
-from schemas.codec import encode
+from auditlog.investigate.commands import ingest
+from auditlog.investigate.settings import Settings
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas.codec import encode
 from tests.factories import event
 
 GARBAGE = [b"", b"\xc3\x01short", b"{\"json\": \"not avro\"}", b"\xc3\x01" + b"\xff" * 8 + b"body"]
@@ -85,7 +85,7 @@ def test_a_recreated_topic_stops_the_writer_with_one_clear_reason(settings: Sett
     recreated (a memory broker restarted): reading on would clash with stored rows."""
     from dataclasses import replace
 
-    from domain.errors import AuditError
+    from auditlog.domain.errors import AuditError
 
     group = settings.group + "-recreated"
     assert settings.database_url

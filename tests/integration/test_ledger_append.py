@@ -6,8 +6,8 @@ import time
 import psycopg
 import pytest
 
-from ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
-from schemas.codec import decode, encode
+from auditlog.ledger.append import Incoming, OffsetRange, Rejection, StaleBatch, append_batch
+from auditlog.schemas.codec import decode, encode
 from tests.factories import event
 
 TOPIC = "append-tests"

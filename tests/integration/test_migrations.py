@@ -2,8 +2,8 @@
 
 import psycopg
 
-from ledger import append
-from ledger.migrate import migrate, migrations
+from auditlog.ledger import append
+from auditlog.ledger.migrate import migrate, migrations
 
 
 def _columns(conn: psycopg.Connection, table: str) -> set[str]:

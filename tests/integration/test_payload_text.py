@@ -6,9 +6,9 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from domain.model import AdminAction
-from domain.plain import to_plain
-from ledger.payload import jsonb_text
+from auditlog.domain.model import AdminAction
+from auditlog.domain.plain import to_plain
+from auditlog.ledger.payload import jsonb_text
 from tests.strategies import admin_actions
 
 ODD_STRINGS = ['quote " backslash \\ slash /', "tab\tnew\nline\rcr\bbs\fff", "\x01\x1f\x7f", "Zoë ☃ 🙂",

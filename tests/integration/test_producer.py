@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from devstack.broker import TansuBroker
-from domain.errors import DeliveryFailed
-from investigate.settings import Settings
-from producers.producer import PRODUCER_NAME, AuditProducer
-from producers.topics import ensure_topic
-from schemas import registry
-from schemas.codec import encode
+from auditlog.devstack.broker import TansuBroker
+from auditlog.domain.errors import DeliveryFailed
+from auditlog.investigate.settings import Settings
+from auditlog.producers.producer import PRODUCER_NAME, AuditProducer
+from auditlog.producers.topics import ensure_topic
+from auditlog.schemas import registry
+from auditlog.schemas.codec import encode
 from tests.factories import event
 
 

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from ledger.db import connect
-from ledger.migrate import migrate, migrations
-from ledger.roles import OWNER, READER, WRITER
+from auditlog.ledger.db import connect
+from auditlog.ledger.migrate import migrate, migrations
+from auditlog.ledger.roles import OWNER, READER, WRITER
 from tests.conftest import Services
 
 FORBIDDEN = {

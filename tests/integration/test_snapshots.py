@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from domain.account import AccountState, Status, fold
-from domain.model import AdminAction, Change
-from ledger.snapshots import refresh_snapshots, watermark
-from ledger.sql import query
-from ledger.state import state_at, state_by_replay
+from auditlog.domain.account import AccountState, Status, fold
+from auditlog.domain.model import AdminAction, Change
+from auditlog.ledger.snapshots import refresh_snapshots, watermark
+from auditlog.ledger.sql import query
+from auditlog.ledger.state import state_at, state_by_replay
 from tests.factories import append_events, event
 
 BASE = datetime(2017, 11, 2, 22, 0, tzinfo=UTC)

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from domain.account import Status
-from investigate.commands import ingest
-from investigate.settings import Settings
-from ledger.state import state_at
-from producers.producer import AuditProducer
-from producers.topics import ensure_topic
+from auditlog.domain.account import Status
+from auditlog.investigate.commands import ingest
+from auditlog.investigate.settings import Settings
+from auditlog.ledger.state import state_at
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.topics import ensure_topic
 from tests.factories import event
 
 ACCOUNT = "acct-hos"

@@ -21,15 +21,15 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from investigate.commands import ingest
-from investigate.settings import Settings
-from ledger import chain
-from ledger.checkpoints import exported, make_checkpoint
-from ledger.keys import init_key, load_private, load_public
-from ledger.sql import query
-from ledger.verify import Report, verify
-from producers.producer import AuditProducer
-from producers.topics import ensure_topic
+from auditlog.investigate.commands import ingest
+from auditlog.investigate.settings import Settings
+from auditlog.ledger import chain
+from auditlog.ledger.checkpoints import exported, make_checkpoint
+from auditlog.ledger.keys import init_key, load_private, load_public
+from auditlog.ledger.sql import query
+from auditlog.ledger.verify import Report, verify
+from auditlog.producers.producer import AuditProducer
+from auditlog.producers.topics import ensure_topic
 from tests.conftest import Services
 from tests.factories import event
 
@@ -266,7 +266,7 @@ def _other_key(settings: Settings) -> Ed25519PrivateKey:
 
 
 def auditlog(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "investigate.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

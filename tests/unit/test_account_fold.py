@@ -1,4 +1,4 @@
-from domain.account import AccountState, Status, apply, fold
+from auditlog.domain.account import AccountState, Status, apply, fold
 from tests.factories import event
 
 
@@ -26,7 +26,7 @@ def test_suspend_unsuspend_verify_and_unprotect() -> None:
 
 
 def test_update_changes_handle_and_email_through_changes() -> None:
-    from domain.model import Change
+    from auditlog.domain.model import Change
 
     state = fold("a-1", [event("account.create"),
                          event("account.update", changes=(Change("handle", "@a-1", "@new"),

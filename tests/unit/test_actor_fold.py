@@ -1,7 +1,7 @@
 from datetime import datetime
 
-from domain.actor import ActorState, Employment, apply_actor, fold_actor
-from domain.model import Change
+from auditlog.domain.actor import ActorState, Employment, apply_actor, fold_actor
+from auditlog.domain.model import Change
 from tests.factories import event
 
 HR = {"actor": "sys-hr-sync", "kind": "system"}
@@ -60,7 +60,7 @@ def test_an_actor_without_hr_events_is_unknown_and_other_targets_are_ignored() -
 
 
 def test_states_along_match_folding_up_to_each_moment() -> None:
-    from domain.actor import states_along
+    from auditlog.domain.actor import states_along
 
     hr = [_onboard(), event("actor.role_grant", "c-vb-07", "2017-03-01T09:05:00+00:00", **HR,
                             changes=(Change("role", None, "support-agent"),)),

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from consumers.append_pipeline import AppendPipeline
+from auditlog.consumers.append_pipeline import AppendPipeline
 
 
 def test_batches_are_appended_in_order_on_another_thread() -> None:

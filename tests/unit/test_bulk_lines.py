@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from domain.errors import InvalidEvent
-from producers.bulk import parse_line
+from auditlog.domain.errors import InvalidEvent
+from auditlog.producers.bulk import parse_line
 
 LINE = {"actor": {"id": "c-17", "kind": "contractor"}, "action": "account.deactivate",
         "target": {"type": "account", "id": "a-1"}, "occurred_at": "2017-11-02T22:58:02Z",

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 
-from ledger import chain
+from auditlog.ledger import chain
 
 EVENT_ID = uuid.UUID("5f0f7b1c-57a8-4d43-9b80-000000000001")
 ROW = (7, 2, 41, 3, 1509663482000001, 1509663500123456, EVENT_ID, "admin-actions", "c-17", "contractor",

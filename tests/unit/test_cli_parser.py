@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from investigate.cli import build_parser, main
+from auditlog.investigate.cli import build_parser, main
 
 
 def test_help_teaches_the_commands_and_the_time_rule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,6 +30,6 @@ def test_an_unknown_action_is_refused_by_the_parser() -> None:
 
 
 def test_the_console_script_runs_without_services() -> None:
-    done = subprocess.run([sys.executable, "-m", "investigate.cli", "who", "--help"],
+    done = subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", "who", "--help"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "--after" in done.stdout

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import DecodeError, InvalidEvent
-from domain.model import AdminAction, Approval
-from schemas import registry
-from schemas.codec import HEADER_LEN, MARKER, MAX_MESSAGE_BYTES, decode, encode
+from auditlog.domain.errors import DecodeError, InvalidEvent
+from auditlog.domain.model import AdminAction, Approval
+from auditlog.schemas import registry
+from auditlog.schemas.codec import HEADER_LEN, MARKER, MAX_MESSAGE_BYTES, decode, encode
 from tests.factories import event
 from tests.strategies import admin_actions, moments
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from investigate.cli import main
-from schemas import registry
-from schemas.check import check
-from schemas.compatibility import full_problems, reader_problems
+from auditlog.investigate.cli import main
+from auditlog.schemas import registry
+from auditlog.schemas.check import check
+from auditlog.schemas.compatibility import full_problems, reader_problems
 
 
 def current() -> Any:

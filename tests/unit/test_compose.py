@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from investigate.settings import ENV_VARS, Settings
+from auditlog.investigate.settings import ENV_VARS, Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 APP_SERVICES = ("migrate", "ledger-writer")
@@ -143,7 +143,7 @@ def test_app_services_wait_for_healthy_dependencies() -> None:
 
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_service_command_is_accepted_by_the_auditlog_cli(name: str) -> None:
-    from investigate.cli import build_parser  # imported here so the other tests run without it
+    from auditlog.investigate.cli import build_parser  # imported here so the other tests run without it
 
     parser = build_parser()
     assert parser.prog == "auditlog"

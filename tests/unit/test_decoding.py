@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 
-from consumers.decoding import Decoder, prepare
-from domain.plain import from_plain
-from ledger import chain
-from ledger.append import EventColumns
-from schemas.codec import encode
+from auditlog.consumers.decoding import Decoder, prepare
+from auditlog.domain.plain import from_plain
+from auditlog.ledger import chain
+from auditlog.ledger.append import EventColumns
+from auditlog.schemas.codec import encode
 from tests.factories import event
 
 TOPIC = "admin-actions"

@@ -3,9 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from domain.errors import InvalidEvent
-from domain.model import Actor, Target
-from domain.plain import from_plain, to_plain
+from auditlog.domain.errors import InvalidEvent
+from auditlog.domain.model import Actor, Target
+from auditlog.domain.plain import from_plain, to_plain
 from tests.factories import event
 
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.account import AccountState, Status, fold, state_from_plain, state_to_plain
-from domain.history import diff, status_intervals, steps
-from domain.model import Change
+from auditlog.domain.account import AccountState, Status, fold, state_from_plain, state_to_plain
+from auditlog.domain.history import diff, status_intervals, steps
+from auditlog.domain.model import Change
 from tests.factories import event
 
 

