@@ -11,7 +11,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from auditlog.devstack.stack import temporary_stack
-from auditlog.investigate.settings import Settings
+from auditlog.domain.settings import Settings
 from auditlog.ledger.migrate import migrate
 
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from fastavro import schemaless_reader, schemaless_writer
 
-from bench.report import report
 from auditlog.domain.plain import to_plain
 from auditlog.producers.scenario import build
 from auditlog.schemas import registry
 from auditlog.schemas.codec import HEADER_LEN, decode, encode
+from bench.report import report
 
 
 def _rate(fn: Callable[[], None], count: int, repeats: int = 3) -> float:

@@ -38,8 +38,6 @@ import psycopg
 from eventsourcing.domain import Aggregate, event
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from bench._server import eventsourcing_env
-from bench.report import report
 from auditlog.domain.catalog import ACTIONS
 from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
 from auditlog.ledger.keys import init_key
@@ -47,6 +45,8 @@ from auditlog.ledger.migrate import migrate
 from auditlog.ledger.verify import verify
 from auditlog.producers.topics import ensure_topic
 from auditlog.schemas.codec import decode, encode
+from bench._server import eventsourcing_env
+from bench.report import report
 
 PARTITIONS = 6
 BATCH = 5000  # the writer's batch size, used for the COPY baseline's transactions too

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from bench.report import report
 from auditlog.devstack.broker import TansuBroker
 from auditlog.producers.producer import AuditProducer
 from auditlog.producers.scenario import build
 from auditlog.producers.topics import ensure_topic
 from auditlog.schemas.codec import encode
+from bench.report import report
 
 EVENTS = int(os.environ.get("BENCH_PRODUCE_EVENTS", "60000"))
 

@@ -22,13 +22,13 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from bench._server import bench_database, eventsourcing_env
-from bench._timing import latencies_ms, p50_p99
-from bench.report import report
 from auditlog.domain.model import Actor, AdminAction, Change, Target, new_event_id
 from auditlog.ledger.append import Incoming, append_batch
 from auditlog.ledger.snapshots import DEFAULT_EVERY, refresh_snapshots
 from auditlog.ledger.state import state_at, state_by_replay
+from bench._server import bench_database, eventsourcing_env
+from bench._timing import latencies_ms, p50_p99
+from bench.report import report
 
 SIZES = (1_000, 10_000, 100_000)
 QUERIES = 1_000

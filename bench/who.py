@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from auditlog.ledger.read import WhoFilter, who
 from bench._server import bench_database
 from bench._timing import latencies_ms, p50_p99
 from bench.report import report
-from auditlog.ledger.read import WhoFilter, who
 
 EVENTS = 1_000_000
 DAYS = 100

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from datetime import datetime
-from types import FrameType
 from typing import Any
 
-from auditlog.consumers.ledger_writer import LedgerWriter, WriterConfig, WriterStats
+from auditlog.consumers.ingest import ingest
+from auditlog.consumers.lanes import Tally
 from auditlog.domain.errors import BadInput
+from auditlog.domain.settings import Settings
 from auditlog.investigate import contract_commands, history_commands, integrity_commands, render
-from auditlog.investigate.settings import Settings
 from auditlog.investigate.times import parse_time, show, zone
 from auditlog.ledger.db import connect
 from auditlog.ledger.migrate import migrate
 from auditlog.ledger.read import WhoFilter, who
 from auditlog.ledger.roles import READER
 from auditlog.ledger.state import state_at
-from auditlog.producers.topics import ensure_topic
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,38 +53,17 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    stats = ingest(settings, until_idle=args.until_idle, decoders=args.decoders, report=_batch_reporter())
+    stats = ingest(settings, until_idle=args.until_idle, decoders=args.decoders, on_batch=_batch_reporter())
     print(f"ingested {stats.appended} events, {stats.duplicates} duplicates skipped, "
           f"{stats.rejected} rejected, in {stats.batches} batches")
     return 0
-
-
-def ingest(settings: Settings, *, until_idle: bool, decoders: int = 1, report: Any = None) -> WriterStats:
-    bootstrap = settings.require_broker()
-    ensure_topic(bootstrap, settings.topic, settings.partitions)
-    writer = LedgerWriter(WriterConfig(
-        settings.require_database(), bootstrap, settings.topic, settings.group,
-        signing_key=settings.signing_key, checkpoint_export=settings.checkpoint_export,
-        checkpoint_every=settings.checkpoint_every, checkpoint_seconds=settings.checkpoint_seconds,
-        decoders=decoders,
-    ), on_batch=report)
-
-    def finish(signum: int, frame: FrameType | None) -> None:
-        writer.stop()  # the current batch commits, then run() returns
-
-    previous = signal.signal(signal.SIGTERM, finish), signal.signal(signal.SIGINT, finish)
-    try:
-        return writer.run(until_idle=until_idle)
-    finally:
-        signal.signal(signal.SIGTERM, previous[0])
-        signal.signal(signal.SIGINT, previous[1])
 
 
 def _batch_reporter() -> Any:
     if not sys.stderr.isatty():
         return None
 
-    def report(stats: WriterStats) -> None:
+    def report(stats: Tally) -> None:
         sys.stderr.write(f"\ringested {stats.appended}  rejected {stats.rejected}  "
                          f"duplicates {stats.duplicates}")
         sys.stderr.flush()

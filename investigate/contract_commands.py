@@ -12,9 +12,9 @@ from typing import TextIO
 from auditlog.domain.catalog import target_type_of
 from auditlog.domain.errors import BadInput
 from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
+from auditlog.domain.settings import Settings
 from auditlog.investigate import render
 from auditlog.investigate.progress import Progress
-from auditlog.investigate.settings import Settings
 from auditlog.investigate.times import parse_time, zone
 from auditlog.producers.bulk import emit_lines
 from auditlog.producers.producer import AuditProducer

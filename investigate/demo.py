@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from auditlog.consumers.ingest import ingest
 from auditlog.domain.errors import AuditError
+from auditlog.domain.settings import Settings
 from auditlog.investigate import render
 from auditlog.investigate.progress import Progress
-from auditlog.investigate.settings import Settings
 from auditlog.investigate.times import show, span
 from auditlog.ledger.db import connect
 from auditlog.ledger.migrate import migrate
@@ -47,8 +48,6 @@ def run_demo(settings: Settings) -> int:
 
 
 def _emit_and_ingest(settings: Settings, events: tuple[object, ...]) -> None:
-    from auditlog.investigate.commands import ingest  # the same path `auditlog ingest` takes
-
     bootstrap = settings.require_broker()
     ensure_topic(bootstrap, settings.topic, settings.partitions)
     with AuditProducer(bootstrap, settings.topic) as producer, Progress("emit  ", len(events)) as bar:

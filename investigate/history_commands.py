@@ -14,13 +14,13 @@ from auditlog.domain.account import AccountState
 from auditlog.domain.actor import fold_actor, states_along
 from auditlog.domain.errors import BadInput
 from auditlog.domain.history import diff, status_intervals, steps
+from auditlog.domain.settings import Settings
 from auditlog.investigate import history_render as out
-from auditlog.investigate.settings import Settings
 from auditlog.investigate.times import parse_time, zone
 from auditlog.ledger.db import connect
+from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.read import WhoFilter, who_all
 from auditlog.ledger.roles import READER
-from auditlog.ledger.snapshots import refresh_all, refresh_snapshots
 from auditlog.ledger.state import history, state_at
 
 _TICK = timedelta(microseconds=1)  # Postgres keeps microseconds: "before T" is "at T - 1us"
@@ -79,12 +79,16 @@ def cmd_actor(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
     if args.every < 1:
         raise BadInput("--every: must be at least 1")
-    with connect(settings.require_database()) as conn:
+    with Ledger.from_settings(settings) as ledger:
         if args.accounts:
-            written = {a: refresh_snapshots(conn, a, args.every) for a in args.accounts}
+            accounts = list(args.accounts)
         else:
-            written = refresh_all(conn, args.every)
-        conn.commit()
+            with ledger.projecting() as unit:
+                accounts = unit.accounts_to_snapshot(args.every)
+        written = {}
+        for account in accounts:  # a transaction per account
+            with ledger.projecting() as unit:
+                written[account] = unit.refresh_snapshots(account, args.every)
     print(f"wrote {sum(written.values())} snapshots for {len(written)} accounts")
     return 0
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from auditlog.domain.settings import Settings
 from auditlog.investigate import render
 from auditlog.investigate.progress import Progress
-from auditlog.investigate.settings import Settings
-from auditlog.ledger.checkpoints import exported, make_checkpoint
-from auditlog.ledger.db import connect
+from auditlog.ledger.checkpoints import exported
+from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.keys import init_key, key_id, load_private, load_public
-from auditlog.ledger.roles import READER, WRITER
-from auditlog.ledger.verify import Report, verify
+from auditlog.ledger.verify import Report
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,9 +23,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
             bar.append(Progress("verifying", total).__enter__())
         bar[0].advance(done - bar[0].done)
 
-    with connect(settings.require_database(), role=READER) as conn:
+    with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
         try:
-            report = verify(conn, public_key=public, exported=from_file, progress=progress)
+            report = unit.verify(public_key=public, exported=from_file, progress=progress)
         finally:
             if bar:
                 bar[0].__exit__(None, None, None)
@@ -62,8 +61,8 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     key = load_private(settings.require_signing_key())
-    with connect(settings.require_database(), role=WRITER) as conn:
-        checkpoint = make_checkpoint(conn, key, settings.checkpoint_export)
+    with Ledger.from_settings(settings) as ledger:
+        checkpoint = ledger.checkpoint(key, settings.checkpoint_export)
     if checkpoint is None:
         print("the ledger is empty: nothing to sign")
     else:

@@ -1,9 +1,10 @@
 """Append a batch to the ledger: events, rejections and the next offsets, in one transaction.
 
-That single transaction is what makes ingest exactly-once in effect: either the
-rows *and* the offsets that cover them are committed, or neither is, and a
-restarted writer resumes from the offsets stored here, not from Kafka's.
-The same transaction extends each partition's hash chain (``ledger/chain.py``).
+That single transaction (the caller's unit of work: ``ledger.gateway``) is what makes
+ingest exactly-once in effect: either the rows *and* the offsets that cover them are
+committed, or neither is, and a restarted writer resumes from the offsets stored here,
+not from Kafka's. The same transaction extends each partition's hash chain
+(``ledger/chain.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from auditlog.domain.model import AdminAction
 from auditlog.domain.plain import to_plain
 from auditlog.ledger import chain
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.payload import jsonb_text
-from auditlog.ledger.snapshots import INSERT_FENCE_KEY
 from auditlog.ledger.sql import query
 
 
@@ -60,18 +61,24 @@ def event_columns(event: AdminAction, topic: str, raw_value: bytes, schema_finge
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A decoded, valid event with the coordinates and bytes it arrived as."""
+    """A decoded, valid event with the coordinates and bytes it arrived as (``raw_headers``
+    in ``chain.encode_headers`` form)."""
 
     topic: str
     partition: int
     offset: int
     columns: EventColumns
     raw_value: bytes
+    raw_key: bytes | None = None
+    raw_headers: bytes | None = None
+    incarnation: int = 0
 
     @classmethod
     def of(cls, topic: str, partition: int, offset: int, event: AdminAction, raw_value: bytes,
-           schema_fingerprint: bytes) -> Incoming:
-        return cls(topic, partition, offset, event_columns(event, topic, raw_value, schema_fingerprint), raw_value)
+           schema_fingerprint: bytes, *, raw_key: bytes | None = None, raw_headers: bytes | None = None,
+           incarnation: int = 0) -> Incoming:
+        return cls(topic, partition, offset, event_columns(event, topic, raw_value, schema_fingerprint), raw_value,
+                   raw_key, raw_headers, incarnation)
 
 
 @dataclass(frozen=True)
@@ -82,14 +89,18 @@ class Rejection:
     raw_key: bytes | None
     raw_value: bytes | None
     reason: str
+    raw_headers: bytes | None = None
+    incarnation: int = 0
 
 
 @dataclass(frozen=True)
 class OffsetRange:
-    """The offsets a batch covers on one partition: ``first`` up to ``next`` (exclusive)."""
+    """The offsets a batch covers on one partition of one topic incarnation: ``first`` up
+    to ``next`` (exclusive)."""
 
     first: int
     next: int
+    incarnation: int = 0
 
 
 class StaleBatch(AuditError):
@@ -110,11 +121,10 @@ class AppendResult:
 
 
 _EVENT_COLUMNS = (
-    "seq, event_id, topic, partition, kafka_offset, occurred_at, recorded_at, actor_id, actor_kind, "
+    "seq, event_id, topic, partition, incarnation, kafka_offset, occurred_at, recorded_at, actor_id, actor_kind, "
     "actor_org, action, target_type, target_id, reason, ticket, payload, raw_value, schema_fingerprint, "
-    "chain_pos, prev_hash, hash"
+    "raw_key, raw_headers, chain_pos, prev_hash, hash"
 )
-_REJECTED_COLUMNS = "topic, partition, kafka_offset, raw_key, raw_value, reason"  # as in insert_rejected.sql
 
 
 def append_batch(
@@ -124,15 +134,14 @@ def append_batch(
     rejections: Sequence[Rejection],
     ranges: Mapping[tuple[str, int], OffsetRange],
 ) -> AppendResult:
-    """Write one polled batch atomically. Redelivered copies of an event already in
-    the ledger are skipped; a different event reusing an ``event_id`` is rejected.
-    Raises ``StaleBatch`` (writing nothing) if another writer already covered it,
-    or appended one of its events while this batch was being written."""
+    """Write one polled batch, inside the caller's transaction. Redelivered copies of an
+    event already in the ledger are skipped; a different event reusing an ``event_id`` is
+    rejected. Raises ``StaleBatch`` (the caller rolls back) if another writer already
+    covered it, or appended one of its events while this batch was being written."""
     chains = sorted(set(ranges) | {(item.topic, item.partition) for item in incoming})
     with translated_errors():
         try:
-            with conn.transaction():
-                return _append(conn, group, incoming, rejections, ranges, chains)
+            return _append(conn, group, incoming, rejections, ranges, chains)
         except psycopg.errors.UniqueViolation:
             # The same event_id also came on another partition, and another transaction (the
             # other lane, another group) stored it after our dedup looked. The retry's dedup
@@ -163,8 +172,8 @@ def _append(
             # rare and small, so plain inserts; a message rejected before (by another
             # group reading the same topic) is already on record and stays as it is
             cur.executemany(query("insert_rejected"), [
-                {"topic": r.topic, "partition": r.partition, "offset": r.offset,
-                 "raw_key": r.raw_key, "raw_value": r.raw_value, "reason": r.reason}
+                {"topic": r.topic, "partition": r.partition, "incarnation": r.incarnation, "offset": r.offset,
+                 "raw_key": r.raw_key, "raw_value": r.raw_value, "raw_headers": r.raw_headers, "reason": r.reason}
                 for r in rejections
             ])
     return AppendResult(len(fresh), duplicates, len(rejections))
@@ -174,7 +183,7 @@ def _advance_offsets(conn: psycopg.Connection, group: str, ranges: Mapping[tuple
     stale = []
     for (topic, partition), span in sorted(ranges.items()):
         stored = conn.execute(query("store_offset"), {
-            "group": group, "topic": topic, "partition": partition,
+            "group": group, "topic": topic, "partition": partition, "incarnation": span.incarnation,
             "next_offset": span.next, "first_offset": span.first,
         }).fetchone()
         if stored is None:
@@ -204,8 +213,8 @@ def _deduplicate(
                 duplicates += 1
             else:
                 conflicts.append(Rejection(
-                    item.topic, item.partition, item.offset, item.columns.target_id.encode(),
-                    item.raw_value, f"duplicate event_id {event_id} with different content",
+                    item.topic, item.partition, item.offset, item.raw_key, item.raw_value,
+                    f"duplicate event_id {event_id} with different content", item.raw_headers, item.incarnation,
                 ))
             continue
         known[event_id] = item.raw_value
@@ -227,23 +236,24 @@ def _chained_rows(
     conn: psycopg.Connection, fresh: Sequence[Incoming], heads: dict[tuple[str, int], chain.Head]
 ) -> list[tuple[object, ...]]:
     """The COPY rows of ``fresh``, each with its seq, ledger time and place in its chain."""
-    ordered = sorted(fresh, key=lambda item: (item.topic, item.partition, item.offset))
-    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered), "fence": INSERT_FENCE_KEY}).fetchone()
+    ordered = sorted(fresh, key=lambda item: (item.topic, item.partition, item.incarnation, item.offset))
+    stamp = conn.execute(query("batch_stamp"), {"n": len(ordered), "fence": INSERT_FENCE.key}).fetchone()
     assert stamp is not None
     recorded_at: datetime = stamp[1]
     recorded_us = chain.micros(recorded_at)
-    link_tail = chain.link_tail
+    link_tail, evidence = chain.link_tail, chain.evidence
     rows: list[tuple[object, ...]] = []
     for item, seq in zip(ordered, stamp[2], strict=True):
         c = item.columns
         key = (item.topic, item.partition)
         head = heads[key]
         pos = head.pos + 1
-        new_hash = link_tail(head.hash, seq, item.partition, item.offset, pos, c.occurred_us, recorded_us, c.tail)
+        new_hash = link_tail(head.hash, seq, item.partition, item.offset, pos, c.occurred_us, recorded_us,
+                             item.incarnation, c.tail, evidence(item.raw_key, item.raw_headers))
         rows.append((
-            seq, c.event_id, item.topic, item.partition, item.offset, c.occurred_at, recorded_at, c.actor_id,
-            c.actor_kind, c.actor_org, c.action, c.target_type, c.target_id, c.reason, c.ticket, c.payload,
-            item.raw_value, c.schema_fingerprint, pos, head.hash, new_hash,
+            seq, c.event_id, item.topic, item.partition, item.incarnation, item.offset, c.occurred_at, recorded_at,
+            c.actor_id, c.actor_kind, c.actor_org, c.action, c.target_type, c.target_id, c.reason, c.ticket,
+            c.payload, item.raw_value, c.schema_fingerprint, item.raw_key, item.raw_headers, pos, head.hash, new_hash,
         ))
         heads[key] = chain.Head(pos, new_hash)
     return rows

@@ -78,14 +78,14 @@ def canonical_body(created_at: datetime, heads: list[ChainHead]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def make_checkpoint(conn: psycopg.Connection, key: Ed25519PrivateKey, export: Path | None) -> SignedCheckpoint | None:
-    """Sign the current chain heads, store the checkpoint, then append it to ``export``.
-
-    The file is written only after the row commits, durably even where
-    synchronous_commit is off (and with it every batch before), so it never holds
-    a checkpoint the database lost; a crash in between leaves the file one checkpoint behind,
-    which the next one makes up for. Returns None when the ledger is empty."""
-    with translated_errors(), conn.transaction():
+def sign(conn: psycopg.Connection, key: Ed25519PrivateKey) -> SignedCheckpoint | None:
+    """Sign the current chain heads and store the checkpoint, in the caller's transaction,
+    whose commit then waits for its WAL flush (and so every batch before it), whatever the
+    server's synchronous_commit. Returns None when the ledger is empty. The caller appends it
+    to the export file only once that commit is done (``Ledger.checkpoint``), so the file
+    never holds a checkpoint the database lost; a crash in between leaves the file one
+    checkpoint behind, which the next one makes up for."""
+    with translated_errors():
         conn.execute(query("durable_commit"))
         rows = conn.execute(query("checkpoint_heads")).fetchall()
         if not rows:
@@ -98,10 +98,7 @@ def make_checkpoint(conn: psycopg.Connection, key: Ed25519PrivateKey, export: Pa
         row = conn.execute(query("insert_checkpoint"), {
             "created_at": created_at, "key_id": kid, "body": body, "signature": signature}).fetchone()
         assert row is not None
-    checkpoint = SignedCheckpoint(int(row[0]), kid, body, signature)
-    if export is not None:
-        append_export(export, checkpoint)
-    return checkpoint
+    return SignedCheckpoint(int(row[0]), kid, body, signature)
 
 
 def append_export(path: Path, checkpoint: SignedCheckpoint) -> None:

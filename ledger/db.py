@@ -16,7 +16,7 @@ def connect(dsn: str, *, autocommit: bool = False, role: str | None = None) -> p
     try:
         conn = psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise ServiceUnavailable(f"cannot reach Postgres: {_first_line(exc)}") from exc
+        raise ServiceUnavailable(f"cannot reach Postgres: {first_line(exc)}") from exc
     if role is not None:
         try:
             _set_role(conn, role)
@@ -33,10 +33,10 @@ def _set_role(conn: psycopg.Connection, role: str) -> None:
             conn.commit()  # SET ROLE lasts for the session once its transaction commits
     except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
         raise AuditError(
-            f"cannot act as role {role}: {_first_line(exc)} (run `auditlog db migrate`, and make "
+            f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
             f"the DATABASE_URL user a member of {role})") from exc
     except psycopg.OperationalError as exc:
-        raise ServiceUnavailable(f"Postgres connection failed: {_first_line(exc)}") from exc
+        raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc
 
 
 @contextmanager
@@ -45,13 +45,13 @@ def translated_errors() -> Iterator[None]:
     try:
         yield
     except psycopg.OperationalError as exc:  # connection lost, server restarting
-        raise ServiceUnavailable(f"Postgres connection failed: {_first_line(exc)}") from exc
+        raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc
     except psycopg.errors.UndefinedTable as exc:
         raise AuditError("the ledger has no tables yet: run `auditlog db migrate`") from exc
     except psycopg.Error as exc:
-        raise AuditError(f"Postgres error: {_first_line(exc)}") from exc
+        raise AuditError(f"Postgres error: {first_line(exc)}") from exc
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

@@ -9,10 +9,10 @@ from importlib import resources
 import psycopg
 
 from auditlog.domain.errors import AuditError
+from auditlog.ledger import locks
 from auditlog.ledger.db import translated_errors
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-_LOCK_KEY = 0x6175646974  # "audit": one migrator at a time across processes
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,6 @@ class Migration:
     version: int
     name: str
     sql: str
-
 
 def migrations() -> list[Migration]:
     found = []
@@ -32,7 +31,6 @@ def migrations() -> list[Migration]:
     if len({m.version for m in found}) != len(found):
         raise AuditError("two migrations share a version number")
     return found
-
 
 def migrate(conn: psycopg.Connection) -> list[Migration]:
     """Bring the schema up to date; return the migrations applied now."""
@@ -46,7 +44,7 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
             )
         for migration in migrations():
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (locks.MIGRATE.key,))
                 done = conn.execute(
                     "SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,)
                 ).fetchone()

@@ -7,6 +7,8 @@ superuser, or a login role that is a member of the role below) and then
 - ``auditlog_writer``: the ledger writer. INSERT and SELECT on the ledger
   tables, UPDATE only on ``consumer_offsets`` (its resume point).
 - ``auditlog_reader``: everything that only reads (``auditlog verify``, queries).
+- ``auditlog_projector``: keeps the derived tables (snapshots, projections) and its feed
+  position; reads the ledger tables, never changes them.
 - ``auditlog_owner``: NOLOGIN, owns the tables; migrations run as a superuser
   or a member of it. It has no UPDATE, DELETE or TRUNCATE on the ledger tables.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 OWNER = "auditlog_owner"
 WRITER = "auditlog_writer"
 READER = "auditlog_reader"
-SERVICE_ROLES = (WRITER, READER)
+PROJECTOR = "auditlog_projector"
+SERVICE_ROLES = (WRITER, READER, PROJECTOR)
 # tables no service role may ever change (consumer_offsets is not one: it moves with every batch)
-LEDGER_TABLES = ("events", "rejected", "checkpoints")
+LEDGER_TABLES = ("events", "rejected", "checkpoints", "topic_incarnations")

@@ -1,7 +1,8 @@
 """Writing snapshots: an account's folded state every ``every`` events of its history.
 
 Who writes them: ``auditlog snapshot`` (all accounts, or some), run after ingest or
-on a timer; the ledger writer does not, so ingest stays one COPY per batch. Readers
+on a timer, as the projector role; the ledger writer does not, so ingest stays one COPY
+per batch. Readers
 never depend on them being fresh: ``ledger.state.state_at`` bypasses any snapshot a
 late event affects and folds the rest from the events themselves. A refresh also
 deletes the snapshots late events made stale and rebuilds from the last good one.
@@ -18,22 +19,21 @@ from psycopg.types.json import Jsonb
 from auditlog.domain.account import AccountState, apply, state_from_plain, state_to_plain
 from auditlog.domain.plain import from_plain
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.sql import query
 
 DEFAULT_EVERY = 100
-# the insert fence of 003_snapshots.sql ("snapshot"); the writer's batch stamp takes it too
-INSERT_FENCE_KEY = 8317708061079070580
 
 
 def watermark(conn: psycopg.Connection) -> int:
     """A seq such that every event with seq <= it is committed and visible, and every
     event committed later has a higher seq. Holds the insert fence only for the read."""
     with translated_errors():
-        conn.execute("SELECT pg_advisory_lock(%s)", (INSERT_FENCE_KEY,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (INSERT_FENCE.key,))
         try:
             row = conn.execute(query("snapshot_watermark")).fetchone()
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (INSERT_FENCE_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (INSERT_FENCE.key,))
     return int(row[0]) if row else 0
 
 
@@ -70,8 +70,7 @@ def refresh_snapshots(conn: psycopg.Connection, account: str, every: int = DEFAU
     return written
 
 
-def refresh_all(conn: psycopg.Connection, every: int = DEFAULT_EVERY) -> dict[str, int]:
-    """Refresh every account with at least ``every`` events; snapshots written per account."""
+def accounts_to_snapshot(conn: psycopg.Connection, every: int = DEFAULT_EVERY) -> list[str]:
+    """Every account with at least ``every`` events: the ones a snapshot helps."""
     with translated_errors():
-        accounts = [row[0] for row in conn.execute(query("accounts_to_snapshot"), {"every": every})]
-    return {account: refresh_snapshots(conn, account, every) for account in accounts}
+        return [row[0] for row in conn.execute(query("accounts_to_snapshot"), {"every": every})]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from auditlog.investigate.settings import Settings
+from auditlog.domain.settings import Settings
 from auditlog.ledger.migrate import migrate
 
 if TYPE_CHECKING:

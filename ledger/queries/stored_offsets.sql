@@ -1,3 +1,4 @@
--- Where a writer group resumes on each partition of a topic.
-SELECT partition, next_offset FROM consumer_offsets
+-- Where a writer group resumes on each partition of a topic, and in which incarnation.
+SELECT partition, incarnation, next_offset FROM consumer_offsets
 WHERE group_id = %(group)s AND topic = %(topic)s
+ORDER BY partition

@@ -23,7 +23,7 @@ def fault_env(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture
 def run(database_url: str, settings: object, fault_env: dict[str, str], tmp_path: Path) -> Run:
-    from auditlog.investigate.settings import Settings
+    from auditlog.domain.settings import Settings
 
     assert isinstance(settings, Settings) and settings.bootstrap_servers
     return Run(database_url, settings.bootstrap_servers, fault_env, tmp_path)

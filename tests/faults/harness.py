@@ -44,8 +44,9 @@ class Run:
         """``auditlog ingest`` in its own process, the way it runs in production."""
         log = (self.workdir / f"writer-{self.topic}.log").open("ab")
         # -X faulthandler: a writer that hangs can be made to print where (SIGABRT)
-        return subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "auditlog.investigate.cli", "ingest", *args],
-                                env=self.writer_env(), cwd=self.workdir, stdout=log, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-m", "auditlog.investigate.cli", "ingest", *args],
+            env=self.writer_env(), cwd=self.workdir, stdout=log, stderr=log)
 
     def log_tail(self) -> str:
         path = self.workdir / f"writer-{self.topic}.log"

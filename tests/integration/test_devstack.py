@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient
 
 from auditlog.devstack._net import pid_alive, port_open
 from auditlog.devstack.stack import Stack
-from auditlog.investigate.settings import Settings
+from auditlog.domain.settings import Settings
 
 
 def test_up_serves_both_and_down_stops_both() -> None:

@@ -4,8 +4,8 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
-from auditlog.investigate.commands import ingest
-from auditlog.investigate.settings import Settings
+from auditlog.consumers.ingest import ingest
+from auditlog.domain.settings import Settings
 from auditlog.producers.producer import AuditProducer
 from auditlog.producers.topics import ensure_topic
 from auditlog.schemas.codec import encode
@@ -80,20 +80,29 @@ def test_a_second_group_reading_the_same_topic_deduplicates_by_event_id(
         assert conn.execute("SELECT count(*) FROM rejected").fetchone() == (len(GARBAGE),)
 
 
-def test_a_recreated_topic_stops_the_writer_with_one_clear_reason(settings: Settings, produced: object) -> None:
-    """The ledger remembers offsets past the broker's log end only when the topic was
-    recreated (a memory broker restarted): reading on would clash with stored rows."""
+def test_a_position_past_the_log_end_is_a_new_incarnation_read_from_its_start(
+    settings: Settings, produced: dict[str, bytes]
+) -> None:
+    """A ledger that has read further than the broker's log reaches means the topic was
+    recreated (a memory broker restarted): the writer records a new incarnation and reads it
+    from its start; every event it already holds is skipped by event_id."""
     from dataclasses import replace
-
-    from auditlog.domain.errors import AuditError
 
     group = settings.group + "-recreated"
     assert settings.database_url
     with psycopg.connect(settings.database_url) as conn:
         conn.execute("INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) "
                      "VALUES (%s, %s, 0, 1000000)", (group, settings.topic))
-    with pytest.raises(AuditError, match=r"topic was recreated") as stopped:
-        ingest(replace(settings, group=group), until_idle=True)
-    assert f"{settings.topic}[0] up to offset 1000000" in stopped.value.reason
+    stats = ingest(replace(settings, group=group), until_idle=True)
+    assert stats.appended == 0
     with psycopg.connect(settings.database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM events").fetchone() == (40,)
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (len(produced),)
+        change = conn.execute("SELECT partition, incarnation, detected_by, ledger_end, broker_start, reason "
+                              "FROM topic_incarnations WHERE topic = %s", (settings.topic,)).fetchall()
+        resumed = conn.execute("SELECT incarnation, next_offset FROM consumer_offsets WHERE group_id = %s "
+                               "AND partition = 0", (group,)).fetchone()
+    assert len(change) == 1
+    partition, incarnation, detected_by, ledger_end, broker_start, reason = change[0]
+    assert (partition, incarnation, detected_by, ledger_end, broker_start) == (0, 1, group, 1000000, 0)
+    assert "ends at" in reason
+    assert resumed is not None and resumed[0] == 1  # the new incarnation, read to its end

@@ -1,9 +1,17 @@
 """The numbered migrations build the schema the code writes and reads."""
 
+import re
+from importlib import resources
+
 import psycopg
+import pytest
 
 from auditlog.ledger import append
 from auditlog.ledger.migrate import migrate, migrations
+
+# every named query but durable_commit.sql, a SET with nothing to plan
+QUERIES = sorted(p.name for p in resources.files("auditlog.ledger").joinpath("queries").iterdir()
+                 if p.name.endswith(".sql") and p.name != "durable_commit.sql")
 
 
 def _columns(conn: psycopg.Connection, table: str) -> set[str]:
@@ -20,9 +28,20 @@ def _names(column_list: str) -> set[str]:
 def test_migrations_build_every_column_the_writer_copies_into(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         assert _names(append._EVENT_COLUMNS) <= _columns(conn, "events")
-        assert _names(append._REJECTED_COLUMNS) <= _columns(conn, "rejected")
-        assert {"seq", "recorded_at"} <= _columns(conn, "events")
-        assert {"group_id", "topic", "partition", "next_offset"} <= _columns(conn, "consumer_offsets")
+        assert {"seq", "recorded_at", "txid", "incarnation", "record_version"} <= _columns(conn, "events")
+        assert {"group_id", "topic", "partition", "incarnation", "next_offset"} <= _columns(conn, "consumer_offsets")
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_every_named_query_plans_against_the_migrated_schema(database_url: str, name: str) -> None:
+    """The server plans each query in ledger/queries/ (EXPLAIN, nothing runs): a table or
+    column a query names and the migrations do not build fails here."""
+    text = resources.files("auditlog.ledger").joinpath("queries", name).read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip()
+    params = {param: None for param in re.findall(r"%\((\w+)\)s", body)}
+    with psycopg.connect(database_url) as conn:
+        conn.execute("EXPLAIN " + body, params)
+        conn.rollback()
 
 
 def test_migrating_again_applies_nothing_and_records_each_version(database_url: str) -> None:
@@ -40,4 +59,4 @@ def test_event_ids_and_kafka_coordinates_are_unique(database_url: str) -> None:
         ).fetchall()
     definitions = " ".join(r[0] for r in rows)
     assert "(event_id)" in definitions
-    assert "(topic, partition, kafka_offset)" in definitions
+    assert "(topic, partition, incarnation, kafka_offset)" in definitions

@@ -10,7 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from auditlog.devstack.broker import TansuBroker
 from auditlog.domain.errors import DeliveryFailed
-from auditlog.investigate.settings import Settings
+from auditlog.domain.settings import Settings
 from auditlog.producers.producer import PRODUCER_NAME, AuditProducer
 from auditlog.producers.topics import ensure_topic
 from auditlog.schemas import registry

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from auditlog.consumers.ingest import ingest
 from auditlog.domain.account import Status
-from auditlog.investigate.commands import ingest
-from auditlog.investigate.settings import Settings
+from auditlog.domain.settings import Settings
 from auditlog.ledger.state import state_at
 from auditlog.producers.producer import AuditProducer
 from auditlog.producers.topics import ensure_topic

@@ -21,10 +21,10 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditlog.investigate.commands import ingest
-from auditlog.investigate.settings import Settings
+from auditlog.consumers.ingest import ingest
+from auditlog.domain.settings import Settings
 from auditlog.ledger import chain
-from auditlog.ledger.checkpoints import exported, make_checkpoint
+from auditlog.ledger.checkpoints import exported, sign
 from auditlog.ledger.keys import init_key, load_private, load_public
 from auditlog.ledger.sql import query
 from auditlog.ledger.verify import Report, verify
@@ -92,15 +92,19 @@ def test_a_clean_ledger_verifies(signed: Settings) -> None:
 
 # Rows unlike anything ingested: NULLs, empty text and bytes, non-ASCII, a payload with numbers
 # (as Postgres prints the jsonb, which is what gets hashed), times before 1970 and at the end
-# of Python's range, the largest offsets.
+# of Python's range, the largest offsets and incarnations, keys and headers, and a row in the
+# record layout of before migration 004 (version 1).
 ODD_ROWS = [
-    ("ops", 0, 0, datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "", "", None, "", "", "",
-     None, None, '""', b"", b""),
-    ("tópico-ü", 7, 2**63 - 1, datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "Zoë ☃ 🙂", "employee",
-     "société", "account.update", "account", "a-\u00e9", "raison: «spam»", "T-1",
-     '{"a": [1, 2.50, null], "b": "Zoë ☃ 🙂"}', b"\x00\xff\x00", b"\xc3\x01"),
-    ("ops", 2**31 - 1, 1, datetime(2017, 11, 2, 22, 58, 2, 1, tzinfo=UTC), "e-1", "service", None,
-     "account.protect", "account", "", "", None, "{}", b"raw", bytes(range(256))),
+    (2, "ops", 0, 0, 0, datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "", "", None, "", "", "",
+     None, None, '""', b"", b"", b"", chain.encode_headers([])),
+    (2, "tópico-ü", 7, 2**31 - 1, 2**63 - 1, datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "Zoë ☃ 🙂",
+     "employee", "société", "account.update", "account", "a-\u00e9", "raison: «spam»", "T-1",
+     '{"a": [1, 2.50, null], "b": "Zoë ☃ 🙂"}', b"\x00\xff\x00", b"\xc3\x01", None, None),
+    (1, "ops", 2**31 - 1, 0, 1, datetime(2017, 11, 2, 22, 58, 2, 1, tzinfo=UTC), "e-1", "service", None,
+     "account.protect", "account", "", "", None, "{}", b"raw", bytes(range(256)), None, None),
+    (2, "ops", 3, 5, 9, datetime(2017, 11, 2, 22, 58, 2, 1, tzinfo=UTC), "e-1", "service", None,
+     "account.protect", "account", "a-1", "", None, "{}", b"raw", b"fp",
+     b"a-1", chain.encode_headers([("trace-id", b"\x00"), ("x", None)])),
 ]
 
 
@@ -109,24 +113,34 @@ def test_the_records_the_query_builds_are_the_canonical_records(signed: Settings
     chain.record() byte for byte, on the ingested rows and on odd ones."""
     with tampered(signed) as conn:
         odd = {}
-        for n, (topic, partition, offset, occurred_at, *rest) in enumerate(ODD_ROWS):
+        for n, (version, topic, partition, incarnation, offset, occurred_at, *rest) in enumerate(ODD_ROWS):
             event_id = uuid.uuid4()
             row = conn.execute(
-                "INSERT INTO events (event_id, topic, partition, kafka_offset, occurred_at, recorded_at, actor_id, "
-                "actor_kind, actor_org, action, target_type, target_id, reason, ticket, payload, raw_value, "
-                "schema_fingerprint, chain_pos, prev_hash, hash) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '') RETURNING seq",
-                (event_id, topic, partition, offset, occurred_at, occurred_at, *rest, n + 1)).fetchone()
+                "INSERT INTO events (record_version, event_id, topic, partition, incarnation, kafka_offset, "
+                "occurred_at, recorded_at, actor_id, actor_kind, actor_org, action, target_type, target_id, reason, "
+                "ticket, payload, raw_value, schema_fingerprint, raw_key, raw_headers, chain_pos, prev_hash, hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "'', '') RETURNING seq",
+                (version, event_id, topic, partition, incarnation, offset, occurred_at, occurred_at, *rest, n + 1),
+            ).fetchone()
             assert row is not None
             us = chain.micros(occurred_at)
-            odd[row[0]] = chain.record((row[0], partition, offset, n + 1, us, us, event_id, topic, *rest))
+            odd[row[0]] = chain.record(
+                (row[0], partition, offset, n + 1, us, us, incarnation, event_id, topic, *rest), version)
         rows = conn.execute(query("chain_rows"), binary=True).fetchall()
         built = conn.execute(query("chain_records"), binary=True).fetchall()
     assert [r[2] for r in built] == [r[0] for r in rows]  # the same rows, in the same order
     assert len(rows) == EVENTS + len(ODD_ROWS)
     for row, made in zip(rows, built, strict=True):
-        assert made[5] == chain.record(row[:19]), f"seq {row[0]}"
+        assert made[5] == chain.record(row[:22], row[22]), f"seq {row[0]}"
     assert {r[2]: r[5] for r in built if r[2] in odd} == odd
+
+
+def test_a_changed_record_version_is_a_changed_row(signed: Settings) -> None:
+    p, victim, report = edit_one_row(signed, "UPDATE events SET record_version = 1 WHERE seq = %s", 2,
+                                     "SET session_replication_role = replica")
+    assert report.first_bad is not None
+    assert (report.first_bad["partition"], report.first_bad["seq"]) == (p, victim)
 
 
 def edit_one_row(settings: Settings, edit: str, index: int, *setup: str) -> tuple[int, int, Report]:
@@ -237,7 +251,7 @@ def test_a_rewritten_chain_is_caught_by_the_signed_checkpoint(signed: Settings) 
             .replace("FROM events", "FROM events WHERE partition = %s"), (p,), binary=True).fetchall()
         prev = chain.GENESIS
         for row in rows:
-            new = chain.link(prev, row[:19])
+            new = chain.link(prev, row[:22], row[22])
             conn.execute("UPDATE events SET prev_hash = %s, hash = %s WHERE seq = %s", (prev, new, row[0]))
             prev = new
         report = check(signed, conn)
@@ -250,7 +264,7 @@ def test_a_rewritten_chain_is_caught_by_the_signed_checkpoint(signed: Settings) 
 def test_a_forged_checkpoint_is_refused(signed: Settings) -> None:
     with tampered(signed) as conn:
         conn.execute("SET ROLE auditlog_writer")
-        make_checkpoint(conn, _other_key(signed), None)
+        sign(conn, _other_key(signed))
         conn.execute("RESET ROLE")
         report = check(signed, conn)
     assert report.first_bad is not None

@@ -1,7 +1,7 @@
 """docker-compose.yml agrees with the code: env names, addresses, KRaft, CLI commands.
 
 No Docker engine is needed: the file is parsed, and its values are checked against
-``investigate.settings`` and the ``auditlog`` argument parser.
+``auditlog.domain.settings`` and the ``auditlog`` argument parser.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from auditlog.investigate.settings import ENV_VARS, Settings
+from auditlog.domain.settings import ENV_VARS, Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 APP_SERVICES = ("migrate", "ledger-writer")
@@ -72,7 +72,7 @@ def _kafka_service_name() -> str:
 def test_app_services_use_only_env_names_the_settings_know(name: str) -> None:
     env = _environment(_service(name))
     unknown = sorted(set(env) - set(ENV_VARS))
-    assert not unknown, f"{name}: env names not in investigate.settings.ENV_VARS: {unknown}"
+    assert not unknown, f"{name}: env names not in auditlog.domain.settings.ENV_VARS: {unknown}"
     assert "DATABASE_URL" in env and "KAFKA_BOOTSTRAP_SERVERS" in env, f"{name}: {sorted(env)}"
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from auditlog.domain.errors import ConfigError
-from auditlog.investigate.settings import DEFAULT_TOPIC, Settings
+from auditlog.domain.settings import DEFAULT_TOPIC, Settings
 
 
 def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:

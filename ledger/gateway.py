@@ -1,0 +1,189 @@
+"""The ledger gateway: the one door every room uses to reach Postgres.
+
+``Ledger`` is built from ``Settings``. It owns the connections (one, reused, or a pool
+where many threads ask at once: the API) and the roles, and hands out units of work:
+``reading()`` runs as ``auditlog_reader`` in one read-only snapshot, ``writing()`` as
+``auditlog_writer``, ``projecting()`` as ``auditlog_projector``. A unit is one
+transaction: it commits when its block ends and rolls back when the block raises. Every
+query sits behind a unit's methods (``ledger/units.py``), which return named rows and
+dataclasses; nothing outside ``ledger/`` writes SQL.
+
+The role is taken with ``SET LOCAL ROLE`` inside each unit's transaction, so a pooled
+connection never carries one unit's role into the next. ``DATABASE_URL`` may name a
+superuser (the devstack) or a login role that is a member of the roles it needs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import namedtuple_row
+
+from auditlog.domain.errors import AuditError, ServiceUnavailable
+from auditlog.domain.settings import Settings
+from auditlog.ledger import checkpoints, feed, roles
+from auditlog.ledger.db import first_line, translated_errors
+from auditlog.ledger.migrate import Migration, migrate
+from auditlog.ledger.units import ProjectUnit, ReadUnit, WriteUnit
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from psycopg_pool import ConnectionPool
+
+Unit = TypeVar("Unit", ReadUnit, WriteUnit, ProjectUnit)
+
+_CONNECT_TIMEOUT_S = 10
+
+
+class Ledger:
+    def __init__(self, database_url: str, *, pool_size: int = 0) -> None:
+        """``pool_size`` > 0: a pool of that many connections, for threads that ask at once;
+        0: one connection, opened on first use and reopened after a failure (not thread-safe:
+        one ``Ledger`` per thread)."""
+        self.database_url = database_url
+        self._pool: ConnectionPool | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+        self._claims: list[str] = []
+        self._lock = threading.Lock()
+        if pool_size > 0:
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
+                                        kwargs=_CONNECTION_OPTIONS)
+            try:
+                self._pool.open(wait=True, timeout=_CONNECT_TIMEOUT_S)
+            except Exception as exc:  # psycopg_pool.PoolTimeout: the server is not there
+                self._pool.close()
+                raise ServiceUnavailable(f"cannot reach Postgres: {first_line(exc)}") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, pool_size: int = 0) -> Ledger:
+        return cls(settings.require_database(), pool_size=pool_size)
+
+    # -- units of work -------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[ReadUnit]:
+        """One read-only transaction as the reader role, on one snapshot (REPEATABLE READ), so
+        the several queries of one answer agree with each other."""
+        with self._unit(roles.READER, ReadUnit, "ISOLATION LEVEL REPEATABLE READ, READ ONLY") as unit:
+            yield unit
+
+    @contextmanager
+    def writing(self) -> Iterator[WriteUnit]:
+        with self._unit(roles.WRITER, WriteUnit) as unit:
+            yield unit
+
+    @contextmanager
+    def projecting(self) -> Iterator[ProjectUnit]:
+        with self._unit(roles.PROJECTOR, ProjectUnit) as unit:
+            yield unit
+
+    @contextmanager
+    def _unit(self, role: str, kind: type[Unit], characteristics: str | None = None) -> Iterator[Unit]:
+        with self._connection() as conn, translated_errors(), conn.transaction():
+            if characteristics:
+                conn.execute(f"SET TRANSACTION {characteristics}")
+            _take_role(conn, role)
+            yield kind(conn)
+
+    def check_role(self, role: str) -> None:
+        """Fail now, with the reason, if ``DATABASE_URL`` cannot act as ``role`` (a long-running
+        consumer checks before it starts work it could never commit)."""
+        with self._connection() as conn, translated_errors(), conn.transaction():
+            _take_role(conn, role)
+
+    # -- work that spans transactions ---------------------------------------------
+
+    def migrate(self) -> list[Migration]:
+        """Bring the schema up to date, as the ``DATABASE_URL`` user (it creates roles)."""
+        with self._connection() as conn:
+            return migrate(conn)
+
+    def checkpoint(self, key: Ed25519PrivateKey, export: Path | None) -> checkpoints.SignedCheckpoint | None:
+        """Sign the chain heads as the writer; append the checkpoint to ``export`` once the
+        row has durably committed (so the file never holds one the database lost)."""
+        with self.writing() as unit:
+            signed = unit.sign_checkpoint(key)
+        if signed is not None and export is not None:
+            checkpoints.append_export(export, signed)
+        return signed
+
+    def claim(self, consumer: str) -> None:
+        """Make this ledger's connection the only running instance of feed ``consumer``
+        (kept across reconnects); raise if another instance holds it."""
+        if self._pool is not None:
+            raise AuditError("a feed consumer claims its name on a ledger without a pool")
+        with self._connection() as conn:
+            _claim(conn, consumer)
+        self._claims.append(consumer)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connections ----------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pool is not None:
+            try:
+                with self._pool.connection(timeout=_CONNECT_TIMEOUT_S) as pooled:
+                    yield pooled
+            except psycopg.OperationalError as exc:
+                raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc
+            return
+        with self._lock:
+            own = self._conn
+            if own is None or own.closed or own.broken:
+                if own is not None:
+                    own.close()
+                self._conn = None
+                own = self._conn = self._open()
+        yield own
+
+    def _open(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self.database_url, connect_timeout=_CONNECT_TIMEOUT_S, **_CONNECTION_OPTIONS)
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"cannot reach Postgres: {first_line(exc)}") from exc
+        try:
+            for consumer in self._claims:
+                _claim(conn, consumer)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+# autocommit: outside a unit nothing is open; a unit's transaction() is the only BEGIN
+_CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "row_factory": namedtuple_row}
+
+
+def _take_role(conn: psycopg.Connection[Any], role: str) -> None:
+    try:
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+    except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
+        raise AuditError(
+            f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
+            f"the DATABASE_URL user a member of {role})") from exc
+
+
+def _claim(conn: psycopg.Connection[Any], consumer: str) -> None:
+    if not feed.claim(conn, consumer):
+        raise AuditError(f"another {consumer} is already running against this ledger")

@@ -1,0 +1,115 @@
+"""Units of work: one transaction on the ledger, with the queries its role may run.
+
+``Ledger.reading()`` gives a ``ReadUnit``, ``writing()`` a ``WriteUnit``,
+``projecting()`` a ``ProjectUnit`` (``ledger/gateway.py``). Each method is a thin door
+to the module that owns the query; the unit only fixes the connection and transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from auditlog.domain.account import AccountState
+from auditlog.domain.actor import ActorState
+from auditlog.ledger import append, checkpoints, feed, offsets, read, snapshots, state, verify
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.sql import query
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+class ReadUnit:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    # -- investigator questions -----------------------------------------------------
+
+    def state_at(self, account: str, at: datetime, known_at: datetime | None = None) -> AccountState:
+        return state.state_at(self.conn, account, at, known_at)
+
+    def state_by_replay(self, account: str, at: datetime, known_at: datetime | None = None) -> AccountState:
+        return state.state_by_replay(self.conn, account, at, known_at)
+
+    def actor_at(self, actor: str, at: datetime, known_at: datetime | None = None) -> ActorState:
+        return state.actor_at(self.conn, actor, at, known_at)
+
+    def history(self, target: str, at: datetime, known_at: datetime | None = None) -> list[read.LedgerEvent]:
+        return state.history(self.conn, target, at, known_at)
+
+    def who(self, where: read.WhoFilter, *, limit: int = 1000,
+            after: tuple[datetime, int] | None = None) -> list[read.LedgerEvent]:
+        return read.who(self.conn, where, limit=limit, after=after)
+
+    def who_all(self, where: read.WhoFilter) -> list[read.LedgerEvent]:
+        return read.who_all(self.conn, where)
+
+    def events_present(self, event_ids: Sequence[str]) -> int:
+        with translated_errors():
+            row = self.conn.execute(query("count_events_by_id"), {"ids": list(event_ids)}).fetchone()
+        return int(row.present) if row else 0
+
+    # -- integrity ----------------------------------------------------------------
+
+    def verify(self, *, public_key: Ed25519PublicKey | None, exported: Sequence[checkpoints.SignedCheckpoint] = (),
+               progress: Callable[[int, int], None] | None = None) -> verify.Report:
+        return verify.verify(self.conn, public_key=public_key, exported=exported, progress=progress)
+
+    def checkpoints(self) -> list[checkpoints.SignedCheckpoint]:
+        return checkpoints.stored(self.conn)
+
+    # -- the writers' offsets and topic incarnations ---------------------------------------
+
+    def stored_offsets(self, group: str, topic: str) -> dict[int, offsets.StoredOffset]:
+        return offsets.stored_offsets(self.conn, group, topic)
+
+    def latest_incarnations(self, topic: str) -> dict[int, int]:
+        return offsets.latest_incarnations(self.conn, topic)
+
+    def held_record(self, topic: str, partition: int, incarnation: int, below: int) -> offsets.HeldRecord | None:
+        return offsets.held_record(self.conn, topic, partition, incarnation, below)
+
+    def incarnations(self, topic: str) -> list[offsets.IncarnationChange]:
+        return offsets.incarnations(self.conn, topic)
+
+    # -- the feed ---------------------------------------------------------------------
+
+    def read_feed(self, after: feed.Position, limit: int = 5000) -> list[feed.FeedRow]:
+        return feed.read(self.conn, after, limit)
+
+    def feed_head(self) -> feed.Head:
+        return feed.head(self.conn)
+
+    def feed_position(self, consumer: str) -> feed.Position:
+        return feed.position(self.conn, consumer)
+
+
+class WriteUnit(ReadUnit):
+    def append_batch(self, group: str, incoming: Sequence[append.Incoming], rejections: Sequence[append.Rejection],
+                     ranges: Mapping[tuple[str, int], append.OffsetRange]) -> append.AppendResult:
+        return append.append_batch(self.conn, group, incoming, rejections, ranges)
+
+    def sign_checkpoint(self, key: Ed25519PrivateKey) -> checkpoints.SignedCheckpoint | None:
+        """Prefer ``Ledger.checkpoint``, which also exports it once committed."""
+        return checkpoints.sign(self.conn, key)
+
+    def record_incarnation(self, change: offsets.IncarnationChange) -> bool:
+        return offsets.record_incarnation(self.conn, change)
+
+    def store_feed_position(self, consumer: str, at: feed.Position) -> None:
+        feed.store_position(self.conn, consumer, at)
+
+
+class ProjectUnit(ReadUnit):
+    def refresh_snapshots(self, account: str, every: int = snapshots.DEFAULT_EVERY) -> int:
+        return snapshots.refresh_snapshots(self.conn, account, every)
+
+    def accounts_to_snapshot(self, every: int = snapshots.DEFAULT_EVERY) -> list[str]:
+        return snapshots.accounts_to_snapshot(self.conn, every)
+
+    def store_feed_position(self, consumer: str, at: feed.Position) -> None:
+        feed.store_position(self.conn, consumer, at)
