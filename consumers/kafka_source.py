@@ -42,6 +42,7 @@ class KafkaSource:
         self._before_revoke = before_revoke
         self._pending: set[int] = set()  # assigned, paused until proven
         self._held_back = False  # every partition paused for the lanes
+        self.joined = False  # a member of the group's current generation (its join finished)
         try:
             self._consumer = KafkaConsumer(
                 bootstrap_servers=bootstrap,
@@ -109,6 +110,13 @@ class KafkaSource:
         return behind
 
     def close(self) -> None:
+        if not self.joined:
+            # Tansu 0.6.0 wedges a group for good when a member leaves while its join is still
+            # pending (kafka-python sends LeaveGroup then); a member that just goes away is
+            # dropped after the rebalance timeout instead. So a member mid-join leaves silently.
+            coordinator = getattr(self._consumer, "_coordinator", None)
+            if coordinator is not None and hasattr(coordinator, "reset_generation"):
+                coordinator.reset_generation()
         self._consumer.close(autocommit=False)
 
     def _apply_pauses(self) -> None:
@@ -126,10 +134,12 @@ class KafkaSource:
     # -- called by the rebalance listener, inside poll -------------------------------
 
     def _revoked(self, partitions: list[int]) -> None:
+        self.joined = False  # a rebalance has begun
         self._before_revoke(partitions)
         self._pending -= set(partitions)
 
     def _assigned(self, partitions: list[int]) -> None:
+        self.joined = True
         for partition in partitions:
             # a provisional position (no fetch happens while paused); the proven one follows
             self._consumer.seek(self._tp(partition), 0)

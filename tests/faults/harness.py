@@ -52,6 +52,14 @@ class Run:
         path = self.workdir / f"writer-{self.topic}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
+    def log_ends(self) -> dict[int, int]:
+        """One past the highest offset the ledger holds of each partition (events and rejected)."""
+        with psycopg.connect(self.database_url) as conn:
+            return dict(conn.execute(
+                "SELECT partition, max(o) + 1 FROM (SELECT partition, kafka_offset o FROM events WHERE topic = %(t)s "
+                "UNION ALL SELECT partition, kafka_offset FROM rejected WHERE topic = %(t)s) x GROUP BY partition",
+                {"t": self.topic}).fetchall())
+
     def ledger_count(self) -> int:
         with psycopg.connect(self.database_url) as conn:
             row = conn.execute("SELECT count(*) FROM events WHERE topic = %s", (self.topic,)).fetchone()
