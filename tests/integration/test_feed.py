@@ -16,7 +16,7 @@ import time
 import psycopg
 import pytest
 
-from auditlog.ledger.append import Incoming, OffsetRange, Rejection
+from auditlog.ledger.append import Incoming, Rejection
 from auditlog.ledger.feed import START, Position
 from auditlog.ledger.gateway import Ledger
 from auditlog.schemas.codec import decode, encode
