@@ -16,6 +16,7 @@ import sys
 from auditlog.domain.errors import AuditError, BadInput, ConfigError, InvalidEvent
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli import db, demo, emit, history, ingest, integrity, schemas, snapshot
+from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
 GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, demo)
@@ -23,8 +24,12 @@ GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, demo)
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without
 an offset is read in --tz, and refused when --tz is not given.
+
 configuration: DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS from the environment,
 else from .env (written by `make up`).
+
+exit status: 0 done, 1 a check failed or a service cannot be reached, 2 bad input;
+the reason is one line on standard error. `auditlog COMMAND --help` explains each command.
 
 examples:
   auditlog demo
@@ -43,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-sourced, tamper-evident audit log of admin actions: emit them to "
         "Kafka, ingest them exactly once into the Postgres ledger, and ask who did what, when.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpText,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:

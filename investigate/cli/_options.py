@@ -18,6 +18,28 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace, Settings], int]
 
 
+class HelpText(argparse.HelpFormatter):
+    """Paragraphs (split by blank lines) are wrapped to the terminal as argparse does; a paragraph
+    with an indented line (examples, a JSON line) is kept exactly as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks = []
+        for block in text.strip("\n").split("\n\n"):
+            if any(line.startswith("  ") for line in block.splitlines()):
+                blocks.append("\n".join(indent + line for line in block.splitlines()))
+            else:
+                blocks.append(super()._fill_text(block, width, indent))
+        return "\n\n".join(blocks)
+
+
+def command(sub: Subparsers, name: str, summary: str, description: str | None = None,
+            examples: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """A subcommand: ``summary`` in the list of commands, ``description`` and ``examples`` in its --help."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples) if examples else None
+    return sub.add_parser(name, help=summary, description=description or summary[:1].upper() + summary[1:] + ".",
+                          epilog=epilog, formatter_class=HelpText)
+
+
 def display_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--tz", help="display zone, and zone for times without an offset")

@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
 
 
 def register(sub: Subparsers) -> None:
-    db = sub.add_parser("db", help="ledger database administration")
+    db = command(sub, "db", "ledger database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    migrate = db_sub.add_parser("migrate", help="create or update the ledger tables (safe to repeat)")
+    migrate = command(
+        db_sub, "migrate", "create or update the ledger tables (safe to repeat)",
+        "Apply every numbered migration (ledger/migrations/NNN_name.sql) the ledger does not have yet, "
+        "each in its own transaction, and create the roles auditlog_owner, auditlog_writer, "
+        "auditlog_reader and auditlog_projector (once per server). Prints each migration applied. Needs "
+        "a superuser, or a role with CREATEROLE that is a member of auditlog_owner.",
+        ("auditlog db migrate",))
     migrate.set_defaults(handler=run_migrate)
 
 

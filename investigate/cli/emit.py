@@ -11,24 +11,30 @@ from typing import TextIO
 from auditlog.domain.catalog import ACTIONS, ActorKind
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, print_lines
 from auditlog.investigate.times import parse_time, zone
 
 _SINGLE_EVENT_FLAGS = ("actor", "actor_kind", "action", "target")
 
 
 def register(sub: Subparsers) -> None:
-    emit = sub.add_parser(
-        "emit", help="emit one admin action, or a file of them, to Kafka",
-        description="Validate admin actions, encode them (Avro single-object encoding) and send "
+    emit = command(
+        sub, "emit", "emit one admin action, or a file of them, to Kafka",
+        "Validate admin actions, encode them (Avro single-object encoding) and send "
         "them to the topic with acks=all. One event from the flags (prints its event id, partition "
-        "and offset), or --file with one JSON event per line, e.g.\n"
+        "and offset), or --file with one JSON event per line, e.g.\n\n"
         '  {"actor": {"id": "c-17", "kind": "contractor"}, "action": "account.deactivate",\n'
         '   "target": {"type": "account", "id": "a-1"}, "occurred_at": "2017-11-02T22:58:02Z",\n'
-        '   "reason": "user report"}\n'
+        '   "reason": "user report"}\n\n'
         "Field names are the schema's (schemas/admin_action.v2.avsc); event_id is made when absent. "
         "Bad lines are reported by number and the good ones still sent; exit 2 if any was refused.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        ("auditlog emit --actor e-1 --actor-kind employee --action account.suspend --target acct-00042 \\",
+         "              --reason spam --at 2017-11-02T12:00:00Z",
+         "auditlog emit --actor c-vb-07 --actor-kind contractor --actor-org vendor-b \\",
+         "              --action account.deactivate --target acct-hos-0001 --at 2017-11-02T18:58:02 \\",
+         "              --tz America/New_York --reason 'user report'",
+         "auditlog emit --file events.jsonl",
+         "auditlog emit --file - < events.jsonl"))
     emit.add_argument("--file", help="JSON-lines file of events ('-' for standard input)")
     emit.add_argument("--actor", help="id of who performed the action")
     emit.add_argument("--actor-kind", choices=[k.value for k in ActorKind])
@@ -38,8 +44,8 @@ def register(sub: Subparsers) -> None:
     emit.add_argument("--target", help="id of the account, actor or content acted on")
     emit.add_argument("--handle", help="the target's handle, e.g. @someone")
     emit.add_argument("--at", help="when it happened (default: now)")
-    emit.add_argument("--reason")
-    emit.add_argument("--ticket")
+    emit.add_argument("--reason", help="why, as the admin gave it (e.g. 'user report')")
+    emit.add_argument("--ticket", help="the support or change ticket behind the action")
     emit.add_argument("--tz", help="zone for --at without an offset, e.g. America/New_York")
     emit.set_defaults(handler=run_emit)
 

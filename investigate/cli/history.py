@@ -12,58 +12,75 @@ from datetime import date
 from auditlog.domain.catalog import ACTIONS, ActorKind
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, display_options, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, print_lines
 from auditlog.investigate.times import parse_time, zone
 
 
 def register(sub: Subparsers) -> None:
-    state = sub.add_parser("state", help="an account's state at a time",
-                           description="Fold the account's events with occurred_at <= --at "
-                           "(and recorded_at <= --known-at when given).")
-    state.add_argument("account")
-    state.add_argument("--at", required=True, help="event time to reconstruct")
-    state.add_argument("--known-at", help="only what the ledger had recorded by then")
+    state = command(sub, "state", "an account's state at a time",
+                    "Fold the account's events with occurred_at <= --at "
+                    "(and recorded_at <= --known-at when given). --known-at answers what the ledger knew "
+                    "then: an event reported late is left out until the time it was recorded.",
+                    ("auditlog state acct-hos-0001 --at 2017-11-02T19:00 --tz America/New_York",
+                     "auditlog state acct-hos-0001 --at 2017-11-02T19:10-04:00 --known-at 2017-11-02T23:05:00Z --json"))
+    state.add_argument("account", help="the account's id, e.g. acct-hos-0001")
+    state.add_argument("--at", required=True, metavar="TIME", help="event time to reconstruct")
+    state.add_argument("--known-at", metavar="TIME", help="only what the ledger had recorded by then")
     display_options(state)
     state.set_defaults(handler=run_state)
 
-    who = sub.add_parser("who", help="who did what, when",
-                         description="Events matching every filter given, in event-time order, "
-                         "a page at a time.")
-    who.add_argument("--actor")
-    who.add_argument("--actor-kind", choices=[k.value for k in ActorKind])
+    who = command(sub, "who", "who did what, when",
+                  "Events matching every filter given, in event-time order, "
+                  "a page at a time. A page that is not the last ends with the cursor to pass as --after "
+                  "for the next one (in --json: \"next\").",
+                  ("auditlog who --target acct-hos-0001 --action account.deactivate --tz America/New_York",
+                   "auditlog who --actor c-vb-07 --from 2017-11-02T00:00-04:00 --to 2017-11-02T23:59:59-04:00",
+                   "auditlog who --actor-kind contractor --org vendor-b --limit 20 --json",
+                   "auditlog who --actor-kind contractor --org vendor-b --limit 20 --json --after CURSOR"))
+    who.add_argument("--actor", help="id of who performed the action")
+    who.add_argument("--actor-kind", choices=[k.value for k in ActorKind], help="what kind of actor")
     who.add_argument("--org", help="employer or vendor of the actor")
-    who.add_argument("--target")
-    who.add_argument("--action", choices=sorted(ACTIONS), metavar="ACTION")
-    who.add_argument("--from", dest="start", help="occurred_at >= this time")
-    who.add_argument("--to", dest="end", help="occurred_at <= this time")
-    who.add_argument("--limit", type=int, default=100, help="rows per page (default 100)")
-    who.add_argument("--after", help="cursor printed at the end of the previous page")
+    who.add_argument("--target", help="id of the account, actor or content acted on")
+    who.add_argument("--action", choices=sorted(ACTIONS), metavar="ACTION",
+                     help="an action of the catalog, e.g. account.deactivate (see `auditlog emit --help`)")
+    who.add_argument("--from", dest="start", metavar="TIME", help="occurred_at >= this time")
+    who.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time")
+    who.add_argument("--limit", type=int, default=100, metavar="N", help="rows per page (default 100)")
+    who.add_argument("--after", metavar="CURSOR", help="cursor printed at the end of the previous page")
     display_options(who)
     who.set_defaults(handler=run_who)
 
-    timeline = sub.add_parser("timeline", help="an account's events and the status intervals they produce",
-                              description="Every event about the account in the window, what each "
-                              "changed, and each stretch it spent deactivated or suspended.")
-    timeline.add_argument("account")
-    timeline.add_argument("--from", dest="start", help="occurred_at >= this time (default: the beginning)")
-    timeline.add_argument("--to", dest="end", help="occurred_at <= this time (default: now)")
+    timeline = command(sub, "timeline", "an account's events and the status intervals they produce",
+                       "Every event about the account in the window, what each "
+                       "changed, and each stretch it spent deactivated or suspended.",
+                       ("auditlog timeline acct-hos-0001 --from 2017-11-02T18:00 --to 2017-11-02T20:00 "
+                        "--tz America/New_York",
+                        "auditlog timeline acct-hos-0001 --json"))
+    timeline.add_argument("account", help="the account's id")
+    timeline.add_argument("--from", dest="start", metavar="TIME",
+                          help="occurred_at >= this time (default: the beginning)")
+    timeline.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time (default: now)")
     display_options(timeline)
     timeline.set_defaults(handler=run_timeline)
 
-    diff = sub.add_parser("diff", help="what changed on an account between two times",
-                          description="Every field that differs between state at T1 and state at T2, "
-                          "or changed and changed back, with the events and actors behind it.")
-    diff.add_argument("account")
-    diff.add_argument("t1", help="the earlier time")
-    diff.add_argument("t2", help="the later time")
+    diff = command(sub, "diff", "what changed on an account between two times",
+                   "Every field that differs between state at T1 and state at T2, "
+                   "or changed and changed back, with the events and actors behind it.",
+                   ("auditlog diff acct-hos-0001 2017-11-02T18:45-04:00 2017-11-02T19:15-04:00",
+                    "auditlog diff acct-hos-0001 2017-11-02T18:45 2017-11-02T19:00 --tz America/New_York --json"))
+    diff.add_argument("account", help="the account's id")
+    diff.add_argument("t1", metavar="T1", help="the earlier time")
+    diff.add_argument("t2", metavar="T2", help="the later time")
     display_options(diff)
     diff.set_defaults(handler=run_diff, field_names={"t1": "T1", "t2": "T2"})
 
-    actor = sub.add_parser("actor", help="everything an actor did, with their state at each moment",
-                           description="Each action by the actor, with whether they were still engaged "
-                           "and which roles they held when they did it.")
-    actor.add_argument("actor")
-    actor.add_argument("--on", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
+    actor = command(sub, "actor", "everything an actor did, with their state at each moment",
+                    "Each action by the actor, with whether they were still engaged "
+                    "and which roles they held when they did it.",
+                    ("auditlog actor c-vb-07 --on 2017-11-02 --tz America/New_York",
+                     "auditlog actor e-ts-03 --json"))
+    actor.add_argument("actor", help="the actor's id, e.g. c-vb-07")
+    actor.add_argument("--on", metavar="DAY", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
     display_options(actor)
     actor.set_defaults(handler=run_actor)
 

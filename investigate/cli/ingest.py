@@ -8,17 +8,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, print_lines, whole_number
+from auditlog.investigate.cli._options import Subparsers, command, print_lines, whole_number
 
 if TYPE_CHECKING:
     from auditlog.consumers.lanes import Tally
 
 
 def register(sub: Subparsers) -> None:
-    ingest = sub.add_parser("ingest", help="run the ledger writer",
-                            description="Consume the topic and append every event exactly once "
-                            "to the ledger; bad messages go to the `rejected` table. Stops cleanly "
-                            "on SIGTERM or Ctrl-C after committing the current batch.")
+    ingest = command(sub, "ingest", "run the ledger writer",
+                     "Consume the topic and append every event exactly once "
+                     "to the ledger; bad messages go to the `rejected` table. Stops cleanly "
+                     "on SIGTERM or Ctrl-C after committing the current batch.",
+                     ("auditlog ingest                 # run until stopped",
+                      "auditlog ingest --until-idle    # drain the topic, then exit"))
     ingest.add_argument("--until-idle", action="store_true",
                         help="exit once every assigned partition is caught up")
     ingest.add_argument("--decoders", type=whole_number, default=1, metavar="N",

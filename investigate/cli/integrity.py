@@ -7,27 +7,33 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
 
 
 def register(sub: Subparsers) -> None:
-    verify = sub.add_parser("verify", help="check the hash chains and signed checkpoints",
-                            description="Recompute every partition's hash chain and check every signed "
-                            "checkpoint (from the database and the export file). Names the first bad row "
-                            "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong.")
+    verify = command(sub, "verify", "check the hash chains and signed checkpoints",
+                     "Recompute every partition's hash chain and check every signed "
+                     "checkpoint (from the database and the export file). Names the first bad row "
+                     "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong. "
+                     "Signatures are checked with the public key beside AUDITLOG_SIGNING_KEY (its .pub).",
+                     ("auditlog verify", "auditlog verify --json    # exit 1 if not ok",
+                      "AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog verify"))
     verify.add_argument("--json", action="store_true",
                         help='print {"ok": bool, "events": n, "first_bad": {...} | null, ...}')
     verify.set_defaults(handler=run_verify)
 
-    keys = sub.add_parser("keys", help="checkpoint signing keys")
+    keys = command(sub, "keys", "checkpoint signing keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    init = keys_sub.add_parser("init", help="make a development Ed25519 key at AUDITLOG_SIGNING_KEY (and .pub)")
+    init = command(keys_sub, "init", "make a development Ed25519 key at AUDITLOG_SIGNING_KEY (and .pub)",
+                   "Make a development Ed25519 key pair: the private key at AUDITLOG_SIGNING_KEY (readable by "
+                   "its owner only) and the public key beside it (.pub). Refuses to replace an existing key.",
+                   ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog keys init",))
     init.set_defaults(handler=run_keys_init)
 
-    checkpoint = sub.add_parser("checkpoint", help="sign a checkpoint of the chain heads now",
-                                description="Sign the current head and length of every chain, store the "
-                                "checkpoint and append it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does "
-                                "this by itself).")
+    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads now",
+                         "Sign the current head and length of every chain, store the checkpoint and append "
+                         "it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does this by itself).",
+                         ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog checkpoint",))
     checkpoint.set_defaults(handler=run_checkpoint)
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
 
 
 def register(sub: Subparsers) -> None:
-    snapshot = sub.add_parser("snapshot", help="write account snapshots (makes `state` fast)",
-                              description="Fold accounts' histories and store their state every N "
-                              "events; snapshots stale after late events are replaced.")
+    snapshot = command(sub, "snapshot", "write account snapshots (makes `state` fast)",
+                       "Fold accounts' histories and store their state every N "
+                       "events; snapshots stale after late events are replaced. Answers never depend on "
+                       "snapshots being fresh, only speed does: run it after ingest, or on a timer.",
+                       ("auditlog snapshot", "auditlog snapshot acct-hos-0001 --every 50"))
     snapshot.add_argument("accounts", nargs="*", help="accounts to refresh (default: every account "
                           "with at least N events)")
-    snapshot.add_argument("--every", type=int, default=100, help="events between snapshots (default 100)")
+    snapshot.add_argument("--every", type=int, default=100, metavar="N", help="events between snapshots (default 100)")
     snapshot.set_defaults(handler=run_snapshot)
 
 
