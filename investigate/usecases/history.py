@@ -39,6 +39,7 @@ class StateAnswer:
 
 
 def state_at(ledger: Ledger, query: StateQuery) -> StateAnswer:
+    _aware({"at": query.at, "known_at": query.known_at})
     with ledger.reading() as unit:
         state = unit.state_at(query.account, query.at, query.known_at)
     return StateAnswer(query.account, query.at, query.known_at, state)
@@ -72,6 +73,7 @@ def who(ledger: Ledger, query: WhoQuery) -> WhoPage:
     """One page of matching events in event-time order."""
     if query.limit < 1:
         raise Refused(Field("limit"), ": must be at least 1")
+    _aware({"from": query.start, "to": query.end})
     after = parse_cursor(query.after) if query.after is not None else None
     where = WhoFilter(actor=query.actor, actor_kind=query.actor_kind, org=query.org, target=query.target,
                       action=query.action, start=query.start, end=query.end)
@@ -128,6 +130,7 @@ class Timeline:
 
 
 def timeline(ledger: Ledger, query: TimelineQuery) -> Timeline:
+    _aware({"from": query.start, "to": query.end})
     end = query.end if query.end is not None else datetime.now(UTC)
     _in_order(query.start, end, "from", "to")
     with ledger.reading() as unit:
@@ -169,6 +172,7 @@ class Diff:
 
 
 def diff(ledger: Ledger, query: DiffQuery) -> Diff:
+    _aware({"t1": query.t1, "t2": query.t2})
     _in_order(query.t1, query.t2, "t1", "t2")
     with ledger.reading() as unit:
         before = unit.state_at(query.account, query.t1)
@@ -182,6 +186,14 @@ def diff(ledger: Ledger, query: DiffQuery) -> Diff:
 def _walk(before: AccountState, records: list[LedgerEvent]) -> tuple[StepRecord, ...]:
     return tuple(StepRecord(record, step)
                  for record, step in zip(records, steps(before, (r.event for r in records)), strict=True))
+
+
+def _aware(moments: dict[str, datetime | None]) -> None:
+    """Refuse a time without an offset: the server would read it in its own zone, and evidence
+    must not depend on a guess (each face reads its input times in a zone it was told)."""
+    for name, moment in moments.items():
+        if moment is not None and moment.utcoffset() is None:
+            raise Refused(Field(name), f": {moment.isoformat()!r} has no UTC offset")
 
 
 def _in_order(first: datetime | None, second: datetime, name1: str, name2: str) -> None:

@@ -6,7 +6,7 @@ with ``ServiceUnavailable`` instead of the refusal these tests expect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,12 +17,14 @@ from auditlog.investigate.usecases.contract import check_schemas
 from auditlog.investigate.usecases.history import (
     ActorQuery,
     DiffQuery,
+    StateQuery,
     TimelineQuery,
     WhoQuery,
     actor_day,
     cursor,
     diff,
     parse_cursor,
+    state_at,
     timeline,
     who,
 )
@@ -34,6 +36,7 @@ from tests.factories import event
 
 EARLY = datetime(2017, 11, 2, 18, 0, tzinfo=UTC)
 LATE = datetime(2017, 11, 2, 19, 0, tzinfo=UTC)
+NAIVE = datetime(2017, 11, 2, 19, 0)
 
 
 @pytest.fixture
@@ -59,6 +62,24 @@ def test_who_refuses_a_cursor_no_page_printed(nowhere: Ledger, text: str) -> Non
     with pytest.raises(Refused) as refused:
         who(nowhere, WhoQuery(after=text))
     assert refused.value.reason == f"after: {text!r} is not a cursor printed by a previous page"
+
+
+@pytest.mark.parametrize(
+    ("ask", "reason"),
+    [
+        (lambda ledger: state_at(ledger, StateQuery("a-1", NAIVE)), "at: '2017-11-02T19:00:00' has no UTC offset"),
+        (lambda ledger: state_at(ledger, StateQuery("a-1", LATE, known_at=NAIVE)), "known_at: '2017-11-02T19:00:00'"),
+        (lambda ledger: who(ledger, WhoQuery(start=NAIVE)), "from: '2017-11-02T19:00:00' has no UTC offset"),
+        (lambda ledger: timeline(ledger, TimelineQuery("a-1", end=NAIVE)), "to: '2017-11-02T19:00:00'"),
+        (lambda ledger: diff(ledger, DiffQuery("a-1", NAIVE, LATE)), "t1: '2017-11-02T19:00:00'"),
+    ],
+)
+def test_a_time_without_an_offset_is_refused_not_guessed(
+    nowhere: Ledger, ask: Callable[[Ledger], object], reason: str
+) -> None:
+    with pytest.raises(Refused) as refused:
+        ask(nowhere)
+    assert refused.value.reason.startswith(reason)
 
 
 def test_who_refuses_an_empty_page(nowhere: Ledger) -> None:
