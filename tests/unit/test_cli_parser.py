@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,52 @@ def test_the_console_script_runs_without_services() -> None:
     done = subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", "who", "--help"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "--after" in done.stdout
+
+
+def test_every_command_has_a_handler() -> None:
+    samples = [["db", "migrate"], ["emit"], ["schemas", "check"], ["ingest"], ["state", "a", "--at", "x"], ["who"],
+               ["timeline", "a"], ["diff", "a", "x", "y"], ["actor", "a"], ["snapshot"], ["verify"],
+               ["keys", "init"], ["checkpoint"], ["demo"]]
+    parser = build_parser()
+    for words in samples:
+        assert callable(parser.parse_args(words).handler), words
+
+
+def test_help_imports_neither_postgres_nor_kafka_nor_the_use_cases() -> None:
+    script = """
+import sys
+from auditlog.investigate.cli import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("psycopg", "kafka", "fastavro", "cryptography")
+               or m.startswith(("auditlog.investigate.usecases", "auditlog.ledger")))
+print(heavy)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["diff", "a", "2017-11-02T19:00Z", "2017-11-02T18:00Z"], "T1 must not be later than T2"),
+        (["timeline", "a", "--from", "2017-11-02T19:00Z", "--to", "2017-11-02T18:00Z"],
+         "--from must not be later than --to"),
+        (["who", "--after", "garbage"], "--after: 'garbage' is not a cursor printed by a previous page"),
+        (["who", "--limit", "0"], "--limit: must be at least 1"),
+        (["snapshot", "--every", "0"], "--every: must be at least 1"),
+        (["actor", "c-1", "--on", "2017-11-02"],
+         "--on: '2017-11-02' names a day but not whose; pass --tz (e.g. America/New_York or UTC)"),
+    ],
+)
+def test_a_use_case_refusal_names_the_commands_own_flags(
+    args: list[str], reason: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # refused before it is asked
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"auditlog: {reason}\n"

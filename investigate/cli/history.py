@@ -1,0 +1,173 @@
+"""``auditlog state``, ``who``, ``timeline``, ``diff`` and ``actor``: the investigator's questions.
+
+Each handler reads its times (an offset, or ``--tz``), calls one use case
+(``auditlog.investigate.usecases.history``) and renders the answer as a table or as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from auditlog.domain.catalog import ACTIONS, ActorKind
+from auditlog.domain.errors import BadInput
+from auditlog.domain.settings import Settings
+from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, print_lines
+from auditlog.investigate.times import parse_time, zone
+
+
+def register(sub: Subparsers) -> None:
+    state = command(sub, "state", "an account's state at a time",
+                    "Fold the account's events with occurred_at <= --at "
+                    "(and recorded_at <= --known-at when given). --known-at answers what the ledger knew "
+                    "then: an event reported late is left out until the time it was recorded.",
+                    ("auditlog state acct-hos-0001 --at 2017-11-02T19:00 --tz America/New_York",
+                     "auditlog state acct-hos-0001 --at 2017-11-02T19:10-04:00 --known-at 2017-11-02T23:05:00Z --json"))
+    state.add_argument("account", help="the account's id, e.g. acct-hos-0001")
+    state.add_argument("--at", required=True, metavar="TIME", help="event time to reconstruct")
+    state.add_argument("--known-at", metavar="TIME", help="only what the ledger had recorded by then")
+    display_options(state)
+    state.set_defaults(handler=run_state)
+
+    who = command(sub, "who", "who did what, when",
+                  "Events matching every filter given, in event-time order, "
+                  "a page at a time. A page that is not the last ends with the cursor to pass as --after "
+                  "for the next one (in --json: \"next\").",
+                  ("auditlog who --target acct-hos-0001 --action account.deactivate --tz America/New_York",
+                   "auditlog who --actor c-vb-07 --from 2017-11-02T00:00-04:00 --to 2017-11-02T23:59:59-04:00",
+                   "auditlog who --actor-kind contractor --org vendor-b --limit 20 --json",
+                   "auditlog who --actor-kind contractor --org vendor-b --limit 20 --json --after CURSOR"))
+    who.add_argument("--actor", help="id of who performed the action")
+    who.add_argument("--actor-kind", choices=[k.value for k in ActorKind], help="what kind of actor")
+    who.add_argument("--org", help="employer or vendor of the actor")
+    who.add_argument("--target", help="id of the account, actor or content acted on")
+    who.add_argument("--action", choices=sorted(ACTIONS), metavar="ACTION",
+                     help="an action of the catalog, e.g. account.deactivate (see `auditlog emit --help`)")
+    who.add_argument("--from", dest="start", metavar="TIME", help="occurred_at >= this time")
+    who.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time")
+    who.add_argument("--limit", type=int, default=100, metavar="N", help="rows per page (default 100)")
+    who.add_argument("--after", metavar="CURSOR", help="cursor printed at the end of the previous page")
+    display_options(who)
+    who.set_defaults(handler=run_who)
+
+    timeline = command(sub, "timeline", "an account's events and the status intervals they produce",
+                       "Every event about the account in the window, what each "
+                       "changed, and each stretch it spent deactivated or suspended.",
+                       ("auditlog timeline acct-hos-0001 --from 2017-11-02T18:00 --to 2017-11-02T20:00 "
+                        "--tz America/New_York",
+                        "auditlog timeline acct-hos-0001 --json"))
+    timeline.add_argument("account", help="the account's id")
+    timeline.add_argument("--from", dest="start", metavar="TIME",
+                          help="occurred_at >= this time (default: the beginning)")
+    timeline.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time (default: now)")
+    display_options(timeline)
+    timeline.set_defaults(handler=run_timeline)
+
+    diff = command(sub, "diff", "what changed on an account between two times",
+                   "Every field that differs between state at T1 and state at T2, "
+                   "or changed and changed back, with the events and actors behind it.",
+                   ("auditlog diff acct-hos-0001 2017-11-02T18:45-04:00 2017-11-02T19:15-04:00",
+                    "auditlog diff acct-hos-0001 2017-11-02T18:45 2017-11-02T19:00 --tz America/New_York --json"))
+    diff.add_argument("account", help="the account's id")
+    diff.add_argument("t1", metavar="T1", help="the earlier time")
+    diff.add_argument("t2", metavar="T2", help="the later time")
+    display_options(diff)
+    diff.set_defaults(handler=run_diff, field_names={"t1": "T1", "t2": "T2"})
+
+    actor = command(sub, "actor", "everything an actor did, with their state at each moment",
+                    "Each action by the actor, with whether they were still engaged "
+                    "and which roles they held when they did it.",
+                    ("auditlog actor c-vb-07 --on 2017-11-02 --tz America/New_York",
+                     "auditlog actor e-ts-03 --json"))
+    actor.add_argument("actor", help="the actor's id, e.g. c-vb-07")
+    actor.add_argument("--on", metavar="DAY", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
+    display_options(actor)
+    actor.set_defaults(handler=run_actor)
+
+
+def run_state(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.history import StateQuery, state_at
+
+    tz = zone(args.tz)
+    query = StateQuery(args.account, parse_time(args.at, tz, "--at"),
+                       parse_time(args.known_at, tz, "--known-at") if args.known_at else None)
+    with open_ledger(settings) as ledger:
+        answer = state_at(ledger, query)
+    if args.json:
+        print(json.document(json.state_answer(answer, tz)))
+    else:
+        print_lines(text.state_answer(answer, tz))
+    return 0
+
+
+def run_who(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.history import WhoQuery, who
+
+    tz = zone(args.tz)
+    query = WhoQuery(actor=args.actor, actor_kind=args.actor_kind, org=args.org, target=args.target,
+                     action=args.action,
+                     start=parse_time(args.start, tz, "--from") if args.start else None,
+                     end=parse_time(args.end, tz, "--to") if args.end else None,
+                     limit=args.limit, after=args.after)
+    with open_ledger(settings) as ledger:
+        page = who(ledger, query)
+    if args.json:
+        print(json.document(json.who_page(page, tz)))
+    else:
+        print_lines(text.who_page(page, tz))
+    return 0
+
+
+def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.history import TimelineQuery, timeline
+
+    tz = zone(args.tz)
+    query = TimelineQuery(args.account, parse_time(args.start, tz, "--from") if args.start else None,
+                          parse_time(args.end, tz, "--to") if args.end else None)
+    with open_ledger(settings) as ledger:
+        answer = timeline(ledger, query)
+    if args.json:
+        print(json.document(json.timeline(answer, tz)))
+    else:
+        print_lines(text.timeline(answer, tz))
+    return 0
+
+
+def run_diff(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.history import DiffQuery, diff
+
+    tz = zone(args.tz)
+    query = DiffQuery(args.account, parse_time(args.t1, tz, "T1"), parse_time(args.t2, tz, "T2"))
+    with open_ledger(settings) as ledger:
+        answer = diff(ledger, query)
+    if args.json:
+        print(json.document(json.diff(answer, tz)))
+    else:
+        print_lines(text.diff(answer, tz))
+    return 0
+
+
+def run_actor(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.history import ActorQuery, actor_day
+
+    tz = zone(args.tz)
+    query = ActorQuery(args.actor, _day(args.on) if args.on else None, tz)
+    with open_ledger(settings) as ledger:
+        answer = actor_day(ledger, query)
+    if args.json:
+        print(json.document(json.actor_day(answer, tz)))
+    else:
+        print_lines(text.actor_day(answer, tz))
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise BadInput(f"--on: {text!r} is not a date like 2017-11-02") from exc

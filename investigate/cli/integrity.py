@@ -1,0 +1,87 @@
+"""``auditlog verify``, ``keys init`` and ``checkpoint``: tamper evidence."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from auditlog.domain.settings import Settings
+from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
+
+
+def register(sub: Subparsers) -> None:
+    verify = command(sub, "verify", "check the hash chains and signed checkpoints",
+                     "Recompute every partition's hash chain and check every signed "
+                     "checkpoint (from the database and the export file). Names the first bad row "
+                     "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong. "
+                     "Signatures are checked with the public key beside AUDITLOG_SIGNING_KEY (its .pub).",
+                     ("auditlog verify", "auditlog verify --json    # exit 1 if not ok",
+                      "AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog verify"))
+    verify.add_argument("--json", action="store_true",
+                        help='print {"ok": bool, "events": n, "first_bad": {...} | null, ...}')
+    verify.set_defaults(handler=run_verify)
+
+    keys = command(sub, "keys", "checkpoint signing keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    init = command(keys_sub, "init", "make a development Ed25519 key at AUDITLOG_SIGNING_KEY (and .pub)",
+                   "Make a development Ed25519 key pair: the private key at AUDITLOG_SIGNING_KEY (readable by "
+                   "its owner only) and the public key beside it (.pub). Refuses to replace an existing key.",
+                   ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog keys init",))
+    init.set_defaults(handler=run_keys_init)
+
+    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads now",
+                         "Sign the current head and length of every chain, store the checkpoint and append "
+                         "it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does this by itself).",
+                         ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog checkpoint",))
+    checkpoint.set_defaults(handler=run_checkpoint)
+
+
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import json, text
+    from auditlog.investigate.usecases.integrity import verify
+
+    with open_ledger(settings) as ledger, _progress_bar("verifying") as progress:
+        answer = verify(ledger, settings, progress=progress)
+    if args.json:
+        print(json.document(json.verification(answer)))
+    else:
+        print_lines(text.verification(answer))
+    return 0 if answer.ok else 1
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback whose bar appears with the first call, once the total is known."""
+    from auditlog.investigate.progress import Progress
+
+    bar: list[Progress] = []
+
+    def progress(done: int, total: int) -> None:
+        if not bar:
+            bar.append(Progress(label, total).__enter__())
+        bar[0].advance(done - bar[0].done)
+
+    try:
+        yield progress
+    finally:
+        if bar:
+            bar[0].__exit__(None, None, None)
+
+
+def run_keys_init(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import text
+    from auditlog.investigate.usecases.integrity import init_keys
+
+    print_lines(text.key_pair(init_keys(settings)))
+    return 0
+
+
+def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import text
+    from auditlog.investigate.usecases.integrity import checkpoint
+
+    with open_ledger(settings) as ledger:
+        answer = checkpoint(ledger, settings)
+    print_lines(text.checkpointed(answer))
+    return 0

@@ -1,0 +1,163 @@
+"""Answers as JSON: one function per answer shape, the shapes README.md documents under "JSON answers".
+
+The CLI's ``--json`` prints these; the HTTP API will return the very same dicts. Times are
+ISO-8601 in the display zone ``tz`` (UTC when None); keys are stable: changing one breaks
+every machine that reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from auditlog.domain.account import AccountState, LastChange
+from auditlog.domain.actor import ActorState
+from auditlog.domain.history import Interval, Step
+from auditlog.investigate.times import show
+
+if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
+    from auditlog.investigate.usecases.contract import SchemaCheck
+    from auditlog.investigate.usecases.history import ActorDay, Diff, FieldDiff, StateAnswer, Timeline, WhoPage
+    from auditlog.investigate.usecases.integrity import Verification
+    from auditlog.ledger.read import LedgerEvent
+
+
+def document(data: Any) -> str:
+    """The text printed for a JSON answer: indented, keys sorted."""
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+# -- the parts answers are made of ---------------------------------------------------------------
+
+
+def event(record: LedgerEvent, tz: tzinfo | None) -> dict[str, Any]:
+    e = record.event
+    return {
+        "seq": record.seq,
+        "event_id": e.event_id,
+        "occurred_at": show(e.occurred_at, tz),
+        "recorded_at": show(record.recorded_at, tz),
+        "actor": {"id": e.actor.id, "kind": e.actor.kind, "org": e.actor.org},
+        "action": e.action,
+        "target": {"type": e.target.type, "id": e.target.id, "handle": e.target.handle},
+        "reason": e.reason,
+        "ticket": e.ticket,
+    }
+
+
+def stamp(change: LastChange | None, tz: tzinfo | None) -> dict[str, Any] | None:
+    """A change stamp: which event last changed something, by whom, when."""
+    if change is None:
+        return None
+    return {"event_id": change.event_id, "action": change.action, "actor": change.actor_id,
+            "occurred_at": show(change.occurred_at, tz)}
+
+
+def account_state(state: AccountState, at: datetime, known_at: datetime | None, tz: tzinfo | None) -> dict[str, Any]:
+    return {
+        "account": state.account_id,
+        "at": show(at, tz),
+        "known_at": show(known_at, tz) if known_at else None,
+        "exists": state.exists,
+        "status": state.status.value,
+        "protected": state.protected,
+        "verified": state.verified,
+        "handle": state.handle,
+        "email": state.email,
+        "flags": dict(state.flags),
+        "created_at": show(state.created_at, tz) if state.created_at else None,
+        "events_applied": state.events_applied,
+        "last_change": stamp(state.last_change, tz),
+        "status_since": stamp(state.status_since, tz),
+    }
+
+
+def field_value(value: Any, tz: tzinfo | None) -> Any:
+    """A state field's value: enums by value, times shown in ``tz``, flags as an object."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return show(value, tz)
+    if isinstance(value, tuple):
+        return dict(value)
+    return value
+
+
+def actor_state(state: ActorState, at: datetime, tz: tzinfo | None) -> dict[str, Any]:
+    return {"kind": state.kind, "org": state.org, "employment": state.employment(at).value,
+            "engaged": state.engaged(at), "roles": list(state.roles),
+            "onboarded_at": show(state.onboarded_at, tz) if state.onboarded_at else None,
+            "offboarded_at": show(state.offboarded_at, tz) if state.offboarded_at else None,
+            "engagement_end": show(state.engagement_end, tz) if state.engagement_end else None}
+
+
+def interval(span: Interval, tz: tzinfo | None) -> dict[str, Any]:
+    duration = span.duration
+    return {"status": span.status.value, "start": stamp(span.start, tz), "end": stamp(span.end, tz),
+            "seconds": None if duration is None else duration.total_seconds()}
+
+
+def _step_changes(step: Step, tz: tzinfo | None) -> dict[str, list[Any]]:
+    return {f: [field_value(getattr(step.before, f), tz), field_value(getattr(step.after, f), tz)]
+            for f in step.changed}
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def state_answer(answer: StateAnswer, tz: tzinfo | None) -> dict[str, Any]:
+    return account_state(answer.state, answer.at, answer.known_at, tz)
+
+
+def who_page(page: WhoPage, tz: tzinfo | None) -> dict[str, Any]:
+    return {"events": [event(r, tz) for r in page.events], "next": page.next_cursor}
+
+
+def timeline(answer: Timeline, tz: tzinfo | None) -> dict[str, Any]:
+    start = answer.start
+    return {
+        "account": answer.account, "from": show(start, tz) if start else None, "to": show(answer.end, tz),
+        "state_before": account_state(answer.before, start, None, tz) if start else None,
+        "state_after": account_state(answer.after, answer.end, None, tz),
+        "events": [{**event(s.record, tz), "changed": _step_changes(s.step, tz)} for s in answer.events],
+        "intervals": [interval(i, tz) for i in answer.intervals],
+    }
+
+
+def _field_diff(change: FieldDiff, tz: tzinfo | None) -> dict[str, Any]:
+    name = change.field
+    return {
+        "field": name, "before": field_value(change.before, tz), "after": field_value(change.after, tz),
+        "net_change": change.net_change,
+        "changes": [{**event(s.record, tz), "from": field_value(getattr(s.step.before, name), tz),
+                     "to": field_value(getattr(s.step.after, name), tz)} for s in change.changes],
+    }
+
+
+def diff(answer: Diff, tz: tzinfo | None) -> dict[str, Any]:
+    return {"account": answer.account, "t1": show(answer.t1, tz), "t2": show(answer.t2, tz),
+            "fields": [_field_diff(c, tz) for c in answer.fields]}
+
+
+def actor_day(answer: ActorDay, tz: tzinfo | None) -> dict[str, Any]:
+    return {
+        "actor": answer.actor, "on": answer.on.isoformat() if answer.on else None,
+        "from": show(answer.start, tz) if answer.start else None,
+        "to": show(answer.end, tz) if answer.end else None,
+        "state": {**actor_state(answer.state, answer.at, tz), "at": show(answer.at, tz)},
+        "actions": [{**event(a.record, tz), "actor_state": actor_state(a.actor_state, a.record.event.occurred_at, tz)}
+                    for a in answer.actions],
+    }
+
+
+def verification(answer: Verification) -> dict[str, Any]:
+    return {"ok": answer.ok, "events": answer.events, "chains": answer.chains, "checkpoints": answer.checkpoints,
+            "bad_rows": answer.bad_rows, "signatures_checked": answer.signatures_checked,
+            "first_bad": None if answer.first_bad is None else dict(answer.first_bad)}
+
+
+def schema_check(answer: SchemaCheck) -> dict[str, Any]:
+    return {"ok": answer.ok, "problems": [{"reader": p.reader, "writer": p.writer, "path": p.path, "reason": p.reason}
+                                          for p in answer.problems]}
