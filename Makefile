@@ -17,10 +17,14 @@ run: $(STAMP) up
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# the fault tests again, harder: more kill -9s of the writer (make test does 10)
+# the fault tests again, harder: more kill -9s of the writer (make test does 10) and a longer,
+# bigger soak of writers joining, leaving and killed (make test: 40 s over 40,000 events)
 CHAOS_KILLS ?= 25
+CHAOS_SOAK_SECONDS ?= 300
+CHAOS_SOAK_EVENTS ?= 300000
 chaos: $(STAMP)
-	AUDITLOG_FAULT_KILLS=$(CHAOS_KILLS) $(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
+	AUDITLOG_FAULT_KILLS=$(CHAOS_KILLS) AUDITLOG_SOAK_SECONDS=$(CHAOS_SOAK_SECONDS) \
+		AUDITLOG_SOAK_EVENTS=$(CHAOS_SOAK_EVENTS) $(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 up: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \

@@ -1,10 +1,11 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, ingest, produce, state, who
+from bench import codec, feed, ingest, produce, state, who
 
 if __name__ == "__main__":
     codec.main()
     produce.main()
     ingest.main()
+    feed.main()
     state.main()
     who.main()

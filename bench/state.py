@@ -56,8 +56,9 @@ def history(account: str, size: int, rng: random.Random) -> list[AdminAction]:
 def load(conn: psycopg.Connection, events: list[AdminAction], offset: int) -> None:
     for start in range(0, len(events), 10_000):
         chunk = events[start:start + 10_000]
-        append_batch(conn, "bench", [Incoming.of("bench", 0, offset + start + i, e, e.event_id.encode(), b"bench")
-                                     for i, e in enumerate(chunk)], [], {})
+        with conn.transaction():  # append_batch runs in its caller's transaction
+            append_batch(conn, "bench", [Incoming.of("bench", 0, offset + start + i, e, e.event_id.encode(),
+                                                     b"bench") for i, e in enumerate(chunk)], [], {})
 
 
 class EsAccount(Aggregate):

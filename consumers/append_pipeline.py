@@ -42,10 +42,6 @@ class AppendPipeline(Generic[Batch]):
         """Queue a batch on ``lane``; blocks while ``depth`` batches already wait there."""
         self._queues[lane].put(batch)
 
-    def has_room(self) -> bool:
-        """Whether every lane could take a batch now without blocking."""
-        return not any(q.full() for q in self._queues)
-
     def wait(self) -> None:
         """Return once every submitted batch is appended or dropped."""
         for q in self._queues:

@@ -4,9 +4,7 @@ Offsets live in the ledger, never in Kafka (no commits to the group). A newly as
 partition is paused until the writer has proved where to resume it (``incarnations.py``),
 then sought there and resumed: the rebalance callback itself makes no broker call. A fetch
 past a log's end (the topic was recreated shorter, on Apache Kafka) comes back as the
-partitions to prove again, never as a silent jump to the log's start. While the append
-lanes are full the writer pauses every partition and keeps polling, so the group never
-takes it for dead (``max_poll_interval_ms``) just because Postgres is slow.
+partitions to prove again, never as a silent jump to the log's start.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ class KafkaSource:
         self.topic = topic
         self._before_revoke = before_revoke
         self._pending: set[int] = set()  # assigned, paused until proven
-        self._held_back = False  # every partition paused for the lanes
         self.joined = False  # a member of the group's current generation (its join finished)
         try:
             self._consumer = KafkaConsumer(
@@ -94,12 +91,6 @@ class KafkaSource:
     def seek(self, partition: int, offset: int) -> None:
         self._consumer.seek(self._tp(partition), offset)
 
-    def hold_back(self, full: bool) -> None:
-        """Pause every partition while the lanes are full; resume when they have room."""
-        if full != self._held_back:
-            self._held_back = full
-            self._apply_pauses()
-
     def lag(self) -> dict[int, int]:
         """Per assigned, proven partition: messages behind the high watermark of the last fetch."""
         behind = {}
@@ -121,7 +112,7 @@ class KafkaSource:
 
     def _apply_pauses(self) -> None:
         assigned = self._consumer.assignment()
-        paused = {tp for tp in assigned if self._held_back or tp.partition in self._pending}
+        paused = {tp for tp in assigned if tp.partition in self._pending}
         if paused:
             self._consumer.pause(*paused)
         running = [tp for tp in assigned if tp not in paused]

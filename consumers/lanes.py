@@ -65,9 +65,6 @@ class AppendLanes:
     def submit(self, lane: int, batch: Batch) -> None:
         self._pipeline.submit(batch, lane)
 
-    def has_room(self) -> bool:
-        return self._pipeline.has_room()
-
     def wait(self) -> None:
         """Wait for every batch in flight; a failure stays for ``settle`` to hand over."""
         self._pipeline.wait()
@@ -110,24 +107,27 @@ def classify(
     the batch covers on each partition."""
     incoming: list[Incoming] = []
     rejections: list[Rejection] = []
-    ranges: dict[tuple[str, int], OffsetRange] = {}
+    spans: dict[tuple[str, int], list[int]] = {}  # (topic, partition) -> [lowest, highest] offset
     encode_headers = chain.encode_headers
-    for record, result in zip(records, prepared, strict=True):
+    for record, result in zip(records, prepared, strict=True):  # this loop runs for every message
         key = (record.topic, record.partition)
+        offset = record.offset
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [offset, offset]
+        elif offset > span[1]:
+            span[1] = offset
+        elif offset < span[0]:
+            span[0] = offset
         incarnation = incarnations.get(record.partition, 0)
-        span = ranges.get(key)
-        ranges[key] = OffsetRange(
-            first=record.offset if span is None else min(span.first, record.offset),
-            next=record.offset + 1 if span is None else max(span.next, record.offset + 1),
-            incarnation=incarnation,
-        )
         headers = encode_headers(record.headers)
         if isinstance(result, str):
-            rejections.append(Rejection(record.topic, record.partition, record.offset, record.key, record.value,
+            rejections.append(Rejection(record.topic, record.partition, offset, record.key, record.value,
                                         result, headers, incarnation))
         else:
-            incoming.append(Incoming(record.topic, record.partition, record.offset, result, record.value,
+            incoming.append(Incoming(record.topic, record.partition, offset, result, record.value,
                                      record.key, headers, incarnation))
+    ranges = {key: OffsetRange(low, high + 1, incarnations.get(key[1], 0)) for key, (low, high) in spans.items()}
     return incoming, rejections, ranges
 
 

@@ -48,7 +48,7 @@ class WriterConfig:
     decoders: int = 1  # decoder processes; 0 decodes in the writer's own process
     batch_size: int = 5000
     poll_timeout_ms: int = 500
-    idle_grace_s: float = 1.0  # --until-idle: drained for this long means idle
+    drain_check_s: float = 0.5  # --until-idle: how often the ledger is held against the log ends
     join_timeout_s: float = 60.0
     recheck_s: float = 30.0  # how often proven partitions are held against the broker again
 
@@ -110,9 +110,9 @@ class LedgerWriter:
     # -- the loop ---------------------------------------------------------------------
 
     def _loop(self, until_idle: bool) -> None:
-        idle_since: float | None = None
         joined_by = time.monotonic() + self.config.join_timeout_s
         recheck_at = time.monotonic() + self.config.recheck_s
+        drain_check_at = 0.0
         while not self._stop.is_set():
             if not self._source.joined:
                 # While a join is under way do nothing but poll: kafka-python 3.0.12 drops a join
@@ -126,29 +126,25 @@ class LedgerWriter:
             if self._lanes.failed:
                 self._recover()
                 continue
-            self._source.hold_back(not self._lanes.has_room())
             polled, out_of_range = self._source.poll(self.config.batch_size, self.config.poll_timeout_ms)
             if out_of_range:
                 self._reprove(out_of_range)
                 continue
             if polled:
                 self._submit(polled)
-                idle_since = None
-                continue
-            self._checkpointer.maybe_sign()
-            self._report_lag()
-            if time.monotonic() >= recheck_at:
-                self._reprove(self._guard.changed_anchors(self._source.assigned() - self._source.pending()),
-                              changed=True)
-                recheck_at = time.monotonic() + self.config.recheck_s
-            if not until_idle:
-                continue
-            if self._drained(joined_by):
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since >= self.config.idle_grace_s:
-                    return
             else:
-                idle_since = None
+                self._checkpointer.maybe_sign()
+                self._report_lag()
+                if time.monotonic() >= recheck_at:
+                    self._reprove(self._guard.changed_anchors(self._source.assigned() - self._source.pending()),
+                                  changed=True)
+                    recheck_at = time.monotonic() + self.config.recheck_s
+            # --until-idle: done once the ledger holds every partition up to the log end the
+            # broker reported at the check, even while more keeps arriving after it
+            if until_idle and time.monotonic() >= drain_check_at:
+                if self._drained(joined_by):
+                    return
+                drain_check_at = time.monotonic() + self.config.drain_check_s
 
     def _submit(self, polled: dict[int, list[Any]]) -> None:
         topic = self.config.settings.topic
@@ -224,8 +220,10 @@ class LedgerWriter:
     # -- idle, lag, the end ---------------------------------------------------------------------
 
     def _drained(self, joined_by: float) -> bool:
-        self._recover()
-        if self._source.pending():
+        """Whether the ledger holds every partition up to its log end now. Batches still in
+        flight simply leave the ledger behind: the check never waits for them (it runs every
+        ``drain_check_s`` even while records flow, and waiting would stall the lanes)."""
+        if self._lanes.failed or self._source.pending():
             return False
         settings = self.config.settings
         drain = drain_state(self._ledger, self._broker, settings.topic, settings.group)

@@ -109,11 +109,15 @@ def _fields(*values: bytes | None) -> bytes:
     return b"".join(parts)
 
 
+_NO_HEADERS = b"\x00\x00\x00\x00"
+
+
 def encode_headers(headers: Sequence[tuple[str, bytes | None]] | None) -> bytes:
     """Kafka record headers in one canonical byte string: a 4-byte count, then each
     header's name (UTF-8) and value as fields, in the order they arrived."""
-    pairs = headers or ()
-    return _LEN.pack(len(pairs)) + b"".join(_fields(name.encode("utf-8"), value) for name, value in pairs)
+    if not headers:
+        return _NO_HEADERS
+    return _LEN.pack(len(headers)) + b"".join([_fields(name.encode("utf-8"), value) for name, value in headers])
 
 
 def decode_headers(data: bytes | None) -> list[tuple[str, bytes | None]]:

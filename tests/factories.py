@@ -40,4 +40,5 @@ def append_events(conn: psycopg.Connection, events: Sequence[AdminAction], topic
     transaction (so one ``recorded_at``), in the order given (so increasing ``seq``).
     Use an autocommit connection to make each call its own transaction."""
     incoming = [Incoming.of(topic, 0, next(_offsets), e, e.event_id.encode(), b"test") for e in events]
-    append_batch(conn, "tests", incoming, [], {})
+    with conn.transaction():  # append_batch runs in its caller's transaction (a unit of work)
+        append_batch(conn, "tests", incoming, [], {})

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from auditlog.domain.settings import Settings
 
@@ -55,6 +55,18 @@ def whole_number(text: str) -> int:
 def print_lines(lines: Iterable[str], out: TextIO | None = None) -> None:
     for line in lines:
         print(line, file=out or sys.stdout)
+
+
+def show(args: argparse.Namespace, as_json: Callable[..., Any], as_text: Callable[..., Iterable[str]],
+         answer: Any, *context: Any) -> int:
+    """Print ``answer`` through its shape's JSON renderer with --json, else its text renderer."""
+    if args.json:
+        from auditlog.investigate.render.json import document
+
+        print(document(as_json(answer, *context)))
+    else:
+        print_lines(as_text(answer, *context))
+    return 0
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from datetime import date
 from auditlog.domain.catalog import ACTIONS, ActorKind
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, show
 from auditlog.investigate.times import parse_time, zone
 
 
@@ -94,11 +94,7 @@ def run_state(args: argparse.Namespace, settings: Settings) -> int:
                        parse_time(args.known_at, tz, "--known-at") if args.known_at else None)
     with open_ledger(settings) as ledger:
         answer = state_at(ledger, query)
-    if args.json:
-        print(json.document(json.state_answer(answer, tz)))
-    else:
-        print_lines(text.state_answer(answer, tz))
-    return 0
+    return show(args, json.state_answer, text.state_answer, answer, tz)
 
 
 def run_who(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,11 +109,7 @@ def run_who(args: argparse.Namespace, settings: Settings) -> int:
                      limit=args.limit, after=args.after)
     with open_ledger(settings) as ledger:
         page = who(ledger, query)
-    if args.json:
-        print(json.document(json.who_page(page, tz)))
-    else:
-        print_lines(text.who_page(page, tz))
-    return 0
+    return show(args, json.who_page, text.who_page, page, tz)
 
 
 def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,11 +121,7 @@ def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
                           parse_time(args.end, tz, "--to") if args.end else None)
     with open_ledger(settings) as ledger:
         answer = timeline(ledger, query)
-    if args.json:
-        print(json.document(json.timeline(answer, tz)))
-    else:
-        print_lines(text.timeline(answer, tz))
-    return 0
+    return show(args, json.timeline, text.timeline, answer, tz)
 
 
 def run_diff(args: argparse.Namespace, settings: Settings) -> int:
@@ -144,11 +132,7 @@ def run_diff(args: argparse.Namespace, settings: Settings) -> int:
     query = DiffQuery(args.account, parse_time(args.t1, tz, "T1"), parse_time(args.t2, tz, "T2"))
     with open_ledger(settings) as ledger:
         answer = diff(ledger, query)
-    if args.json:
-        print(json.document(json.diff(answer, tz)))
-    else:
-        print_lines(text.diff(answer, tz))
-    return 0
+    return show(args, json.diff, text.diff, answer, tz)
 
 
 def run_actor(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,11 +143,7 @@ def run_actor(args: argparse.Namespace, settings: Settings) -> int:
     query = ActorQuery(args.actor, _day(args.on) if args.on else None, tz)
     with open_ledger(settings) as ledger:
         answer = actor_day(ledger, query)
-    if args.json:
-        print(json.document(json.actor_day(answer, tz)))
-    else:
-        print_lines(text.actor_day(answer, tz))
-    return 0
+    return show(args, json.actor_day, text.actor_day, answer, tz)
 
 
 def _day(text: str) -> date:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines, show
 
 
 def register(sub: Subparsers) -> None:
@@ -43,10 +43,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_ledger(settings) as ledger, _progress_bar("verifying") as progress:
         answer = verify(ledger, settings, progress=progress)
-    if args.json:
-        print(json.document(json.verification(answer)))
-    else:
-        print_lines(text.verification(answer))
+    show(args, json.verification, text.verification, answer)
     return 0 if answer.ok else 1
 
 

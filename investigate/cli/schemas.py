@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, command, print_lines
+from auditlog.investigate.cli._options import Subparsers, command, show
 
 
 def register(sub: Subparsers) -> None:
@@ -30,8 +30,5 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.contract import check_schemas
 
     answer = check_schemas(Path(args.candidate) if args.candidate else None)
-    if args.json:
-        print(json.document(json.schema_check(answer)))
-    else:
-        print_lines(text.schema_check(answer))
+    show(args, json.schema_check, text.schema_check, answer)
     return 0 if answer.ok else 1

@@ -60,6 +60,10 @@ class Run:
                 "UNION ALL SELECT partition, kafka_offset FROM rejected WHERE topic = %(t)s) x GROUP BY partition",
                 {"t": self.topic}).fetchall())
 
+    def ledger_ids(self) -> set[str]:
+        with psycopg.connect(self.database_url) as conn:
+            return {r[0] for r in conn.execute("SELECT event_id::text FROM events WHERE topic = %s", (self.topic,))}
+
     def ledger_count(self) -> int:
         with psycopg.connect(self.database_url) as conn:
             row = conn.execute("SELECT count(*) FROM events WHERE topic = %s", (self.topic,)).fetchone()
@@ -76,6 +80,7 @@ class Feeder(threading.Thread):
         self.run_ = run
         self.per_second = per_second
         self.produced: dict[str, bytes] = {}
+        self.confirmed: frozenset[str] = frozenset()  # ids the broker acknowledged (after a flush)
         self.error: BaseException | None = None
         self._stop_event = threading.Event()
         ensure_topic(run.bootstrap, run.topic, partitions)
@@ -92,6 +97,7 @@ class Feeder(threading.Thread):
                         self.produced[e.event_id] = encode(e)
                         n += 1
                     producer.flush()
+                    self.confirmed = frozenset(self.produced)  # one assignment: readers see old or new
                     time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
         except BaseException as exc:  # surfaced by finish(), in the test's thread
             self.error = exc

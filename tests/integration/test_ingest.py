@@ -106,3 +106,40 @@ def test_a_position_past_the_log_end_is_a_new_incarnation_read_from_its_start(
     assert (partition, incarnation, detected_by, ledger_end, broker_start) == (0, 1, group, 1000000, 0)
     assert "ends at" in reason
     assert resumed is not None and resumed[0] == 1  # the new incarnation, read to its end
+
+
+class Recorded:
+    """What the writer reported through the runner's metrics hook."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        self.gauges: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        self.observed: list[tuple[str, float]] = []
+
+    def count(self, name: str, value: float = 1, **labels: str) -> None:
+        key = (name, tuple(sorted(labels.items())))
+        self.counts[key] = self.counts.get(key, 0) + value
+
+    def gauge(self, name: str, value: float, **labels: str) -> None:
+        self.gauges[(name, tuple(sorted(labels.items())))] = value
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        self.observed.append((name, value))
+
+
+def test_the_writer_reports_what_it_does_through_the_metrics_hook(settings: Settings, produced: object) -> None:
+    from dataclasses import replace
+
+    assert settings.bootstrap_servers
+    with AuditProducer(settings.bootstrap_servers, settings.topic) as producer:
+        for n in range(5):
+            producer.emit(event("account.update", target=f"m-{n}"))
+    recorded = Recorded()
+    stats = ingest(replace(settings, group=settings.group + "-metrics"), until_idle=True, metrics=recorded)
+    appended = sum(v for (name, _), v in recorded.counts.items() if name == "events_appended_total")
+    rejected = {labels: v for (name, labels), v in recorded.counts.items() if name == "rejected_total"}
+    assert appended == stats.appended == 5  # the other 40 are duplicates for this group
+    assert sum(rejected.values()) == len(GARBAGE)
+    assert all(dict(labels)["reason"] and not any(c.isdigit() for c in dict(labels)["reason"]) for labels in rejected)
+    assert [name for name, _ in recorded.observed].count("batch_seconds") == stats.batches
+    assert recorded.gauges[("last_success_timestamp_seconds", ())] > 0
