@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 
 # Tansu (the local broker) completes group joins in ~3 s with this interval and
 # not within 20 s with the 300 s default; it also bounds how long a frozen
-# writer can hold its partitions before the group moves them.
+# writer can hold its partitions before the group moves them. (The session timeout is a
+# setting, AUDITLOG_KAFKA_SESSION_TIMEOUT_MS: Tansu lets a member in about 4 s after a dead
+# one's session has run out, so 6 s means ~11 s, 3 s means ~7 s.)
 MAX_POLL_INTERVAL_MS = 10_000
-SESSION_TIMEOUT_MS = 6_000
 # What one fetch may bring back. Memory stays flat however long the topic is (Tansu
 # answers a fetch with as much of a partition as these allow), and a few thousand
 # events per fetch keeps the appends fed.
@@ -33,11 +34,19 @@ FETCH_MAX_BYTES = 2 * 1024 * 1024
 PARTITION_FETCH_MAX_BYTES = 1024 * 1024
 
 
+# Tansu 0.6.0 wedges a group for good (no member is ever let in again) when a LeaveGroup arrives
+# while a member's JoinGroup is pending: the leaver's own (kafka-python closing mid-join) or
+# another's (a writer stopped while another one joins). On Tansu a writer therefore never
+# leaves: it just goes away, and the group drops it after the session times out (~11 s).
+TANSU_CLUSTER_ID = "tansu_cluster"
+
+
 class KafkaSource:
-    def __init__(self, bootstrap: str, topic: str, group: str, *,
-                 before_revoke: Callable[[list[int]], None]) -> None:
+    def __init__(self, bootstrap: str, topic: str, group: str, *, session_timeout_ms: int,
+                 before_revoke: Callable[[list[int]], None], leave_on_close: bool = True) -> None:
         self.topic = topic
         self._before_revoke = before_revoke
+        self._leave_on_close = leave_on_close
         self._pending: set[int] = set()  # assigned, paused until proven
         self.joined = False  # a member of the group's current generation (its join finished)
         try:
@@ -48,7 +57,8 @@ class KafkaSource:
                 enable_auto_commit=False,  # offsets live in Postgres, with the rows
                 auto_offset_reset="none",  # never jump anywhere by itself
                 max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-                session_timeout_ms=SESSION_TIMEOUT_MS,
+                session_timeout_ms=session_timeout_ms,
+                heartbeat_interval_ms=max(100, session_timeout_ms // 3),
                 fetch_max_bytes=FETCH_MAX_BYTES,
                 max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
             )
@@ -101,10 +111,9 @@ class KafkaSource:
         return behind
 
     def close(self) -> None:
-        if not self.joined:
-            # Tansu 0.6.0 wedges a group for good when a member leaves while its join is still
-            # pending (kafka-python sends LeaveGroup then); a member that just goes away is
-            # dropped after the rebalance timeout instead. So a member mid-join leaves silently.
+        if not self.joined or not self._leave_on_close:
+            # go away without a LeaveGroup (see TANSU_CLUSTER_ID); mid-join on any broker, since
+            # a member with a pending join has nothing to hand back
             coordinator = getattr(self._consumer, "_coordinator", None)
             if coordinator is not None and hasattr(coordinator, "reset_generation"):
                 coordinator.reset_generation()

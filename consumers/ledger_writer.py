@@ -27,7 +27,7 @@ from auditlog.consumers.collector import fewer_collections
 from auditlog.consumers.decoding import Decoder
 from auditlog.consumers.drained import drain_state
 from auditlog.consumers.incarnations import IncarnationGuard
-from auditlog.consumers.kafka_source import KafkaSource
+from auditlog.consumers.kafka_source import TANSU_CLUSTER_ID, KafkaSource
 from auditlog.consumers.lanes import AppendLanes, Batch, Tally
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics
 from auditlog.domain.errors import ServiceUnavailable
@@ -96,7 +96,9 @@ class LedgerWriter:
                                       on_appended=self._appended, metrics=self.metrics)
             try:
                 self._source = KafkaSource(settings.require_broker(), settings.topic, settings.group,
-                                           before_revoke=lambda partitions: self._lanes.wait())
+                                           session_timeout_ms=settings.kafka_session_timeout_ms,
+                                           before_revoke=lambda partitions: self._lanes.wait(),
+                                           leave_on_close=self._broker.cluster_id() != TANSU_CLUSTER_ID)
                 try:
                     self._loop(until_idle)
                     self._finish()

@@ -30,6 +30,8 @@ ENV_VARS: dict[str, str] = {
     "(default: checkpoints.jsonl beside the signing key)",
     "AUDITLOG_CHECKPOINT_EVERY": "the writer signs a checkpoint after this many new events (default 10000)",
     "AUDITLOG_CHECKPOINT_SECONDS": "... or after this many seconds with new events (default 60)",
+    "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": "how long a writer may go silent before its group gives its partitions "
+    "to others; heartbeats go every third of it (default 6000)",
 }
 
 
@@ -44,6 +46,7 @@ class Settings:
     checkpoint_export: Path | None = None
     checkpoint_every: int = 10_000
     checkpoint_seconds: int = 60
+    kafka_session_timeout_ms: int = 6_000
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -82,6 +85,7 @@ class Settings:
             checkpoint_export=Path(export) if export else (key.parent / "checkpoints.jsonl" if key else None),
             checkpoint_every=_positive_int(values, "AUDITLOG_CHECKPOINT_EVERY", 10_000),
             checkpoint_seconds=_positive_int(values, "AUDITLOG_CHECKPOINT_SECONDS", 60),
+            kafka_session_timeout_ms=_positive_int(values, "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS", 6_000),
         )
 
 

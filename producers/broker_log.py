@@ -61,6 +61,12 @@ class BrokerLog:
             raise ServiceUnavailable(f"cannot reach the Kafka broker at {bootstrap}: {exc}") from exc
         self.bootstrap = bootstrap
 
+    def cluster_id(self) -> str | None:
+        try:
+            return str(self._admin.describe_cluster().get("cluster_id") or "") or None
+        except KafkaError as exc:
+            raise ServiceUnavailable(f"cannot describe the Kafka cluster: {exc}") from exc
+
     def partitions(self, topic: str) -> list[int]:
         """The topic's partition numbers (none: the topic does not exist)."""
         try:

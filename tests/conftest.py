@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from auditlog.devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
+# A writer's group session in the tests: the local broker lets a new member in ~4 s after a dead
+# one's session has run out, and the fault tests kill many writers (the default is 6000)
+SESSION_TIMEOUT_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def topic(services: Services, request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def settings(services: Services, database_url: str, topic: str) -> Settings:
     return Settings(database_url=database_url, bootstrap_servers=services.bootstrap_servers,
-                    topic=topic, group=f"g-{topic}", partitions=3)
+                    topic=topic, group=f"g-{topic}", partitions=3, kafka_session_timeout_ms=SESSION_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -124,5 +127,6 @@ def cli_env(settings: Settings) -> dict[str, str]:
         "AUDITLOG_TOPIC": settings.topic,
         "AUDITLOG_GROUP": settings.group,
         "AUDITLOG_PARTITIONS": str(settings.partitions),
+        "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
     })
     return env

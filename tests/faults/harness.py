@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -50,7 +51,8 @@ class Run:
 
     def log_tail(self) -> str:
         path = self.workdir / f"writer-{self.topic}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+        keep = int(os.environ.get("AUDITLOG_LOG_TAIL", "3000"))  # more to debug a hang
+        return path.read_text(errors="replace")[-keep:] if path.exists() else ""
 
     def log_ends(self) -> dict[int, int]:
         """One past the highest offset the ledger holds of each partition (events and rejected)."""

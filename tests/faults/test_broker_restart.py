@@ -18,12 +18,14 @@ from pathlib import Path
 import psycopg
 
 from auditlog.domain.settings import read_env_file
+from tests.conftest import SESSION_TIMEOUT_MS
 from tests.factories import event
 
 
 def _run(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "KAFKA_", "AUDITLOG_"))}
-    env |= {"AUDITLOG_SIGNING_KEY": str(workdir / "keys" / "ledger.key"), "AUDITLOG_PARTITIONS": "3"}
+    env |= {"AUDITLOG_SIGNING_KEY": str(workdir / "keys" / "ledger.key"), "AUDITLOG_PARTITIONS": "3",
+            "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS)}
     done = subprocess.run([sys.executable, "-m", *args], cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     if check:

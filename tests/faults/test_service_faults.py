@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from auditlog.consumers.kafka_source import MAX_POLL_INTERVAL_MS, SESSION_TIMEOUT_MS
+from auditlog.consumers.kafka_source import MAX_POLL_INTERVAL_MS
+from tests.conftest import SESSION_TIMEOUT_MS
 from tests.faults.harness import Feeder, Run, assert_exactly_once, wait_until
 
 

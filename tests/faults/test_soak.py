@@ -79,6 +79,12 @@ def test_writers_joining_leaving_and_killed_while_a_large_topic_drains(run: Run)
             assert writer.wait(timeout=120) in (0, -signal.SIGTERM, -signal.SIGKILL), f"seed {seed}:\n{run.log_tail()}"
     drained_before = run.ledger_count()
     last = run.start_writer("--until-idle")
-    assert last.wait(timeout=300) == 0, f"seed {seed} ({' '.join(story)}):\n{run.log_tail()}"
+    try:
+        code = last.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        last.send_signal(signal.SIGABRT)  # faulthandler prints where it hangs
+        last.wait()
+        code = None
+    assert code == 0, f"seed {seed} ({' '.join(story)}):\n{run.log_tail()}"
     assert drained_before > 0, f"seed {seed}: the group appended nothing while it churned ({' '.join(story)})"
     assert_exactly_once(run, produced)
