@@ -51,6 +51,7 @@ class RawRecord:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes | None], ...]
+    timestamp: int | None = None  # the broker's record timestamp, ms since the epoch (lag's age)
 
 
 class BrokerLog:
@@ -182,5 +183,5 @@ def _records(data: bytes | None) -> list[RawRecord]:
     while (batch := batches.next_batch()) is not None:
         for record in batch:
             found.append(RawRecord(record.offset, record.key, record.value,
-                                   tuple((name, value) for name, value in record.headers)))
+                                   tuple((name, value) for name, value in record.headers), record.timestamp))
     return found
