@@ -1,11 +1,13 @@
 -- The last position a feed reader can read now (the highest (txid, seq) below the horizon),
 -- the time of the row there, and the horizon itself.
-WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
 last AS (
-    (SELECT e.txid, e.seq, e.recorded_at FROM events e, horizon h WHERE e.txid < h.xmin
+    (SELECT e.txid, e.seq, e.recorded_at FROM events e
+     WHERE e.txid < (SELECT xmin FROM horizon)
      ORDER BY e.txid DESC, e.seq DESC LIMIT 1)
     UNION ALL
-    (SELECT r.txid, r.seq, r.received_at FROM rejected r, horizon h WHERE r.txid < h.xmin
+    (SELECT r.txid, r.seq, r.received_at FROM rejected r
+     WHERE r.txid < (SELECT xmin FROM horizon)
      ORDER BY r.txid DESC, r.seq DESC LIMIT 1)
 )
 SELECT (SELECT xmin::text::bigint FROM horizon) AS horizon,
