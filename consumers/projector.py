@@ -20,7 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from auditlog.consumers import service
+from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics
+from auditlog.consumers.service import Serving
 from auditlog.domain.errors import AuditError
 from auditlog.domain.settings import Settings
 from auditlog.ledger import roles
@@ -189,3 +192,18 @@ def names_or_all(names: Sequence[str]) -> tuple[str, ...]:
     for name in names:
         make(name)  # refuses an unknown one, naming the known ones
     return tuple(names) or NAMES
+
+
+def project(settings: Settings, names: Sequence[str] = NAMES, *, batch: int = BATCH, until_idle: bool = False,
+            serving: Serving | None = None, on_serving: Callable[[MetricsServer], None] | None = None,
+            ) -> ProjectorTally:
+    """``auditlog projections run``: keep ``names`` up to date until stopped (or idle), with
+    metrics, /healthz and /readyz served when asked."""
+    exported = PrometheusMetrics() if serving is not None else None
+    projector = Projector(ProjectorConfig(settings, tuple(names), batch),
+                          metrics=exported if exported is not None else NO_METRICS)
+    bound = settings.ready_lag_rows
+    tally: ProjectorTally = service.run(projector, settings, serving, exported, until_idle=until_idle,
+                                        watch_topic=False, on_serving=on_serving,
+                                        readiness=lambda probe: probe.feed_within(projector.consumers, bound))
+    return tally

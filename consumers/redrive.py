@@ -24,7 +24,7 @@ from auditlog.consumers.decoding import prepare
 from auditlog.domain.errors import AuditError
 from auditlog.ledger.append import EventColumns, Incoming, StaleBatch
 from auditlog.ledger.gateway import Ledger
-from auditlog.ledger.rejected import Resolution, Unresolved
+from auditlog.ledger.rejected import RejectedMessage, Resolution, Unresolved
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +104,13 @@ def _page(ledger: Ledger, page: list[Unresolved], dry_run: bool) -> list[Outcome
                                                      item.incoming.columns.event_id)
         return [outcomes[row.id] for row in page]
     raise AuditError(f"re-drive gave up after {_ATTEMPTS} attempts: events kept arriving with the same ids")
+
+
+def today_says(message: RejectedMessage) -> str:
+    """One line: what today's decoder makes of a rejected message's bytes."""
+    r = message.row
+    columns = decoded_today(Unresolved(r.id, r.topic, r.partition, r.incarnation, r.offset, message.raw_key,
+                                       message.raw_value, message.raw_headers, r.reason))
+    if isinstance(columns, str):
+        return f"still rejected: {columns}"
+    return f"accepted: event {columns.event_id} ({columns.action} by {columns.actor_id} on {columns.target_id})"

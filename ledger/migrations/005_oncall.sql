@@ -68,7 +68,7 @@ ALTER TABLE snapshots ADD PRIMARY KEY (generation, account, occurred_at, seq);
 -- the writer's append path; the rejected row stays as it is, and its resolution is recorded
 -- here, once (the primary key makes two racing re-drives resolve it once). Append-only.
 CREATE TABLE rejected_resolutions (
-    rejected_id bigint      PRIMARY KEY REFERENCES rejected (id),
+    rejected_id bigint      PRIMARY KEY,        -- a rejected.id (no foreign key: TRUNCATE of rejected must meet its trigger)
     resolved_at timestamptz NOT NULL DEFAULT now(),
     outcome     text        NOT NULL CHECK (outcome IN ('appended', 'duplicate')),
     event_id    uuid        NOT NULL,  -- the event it became (or already was)
