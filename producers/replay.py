@@ -19,6 +19,7 @@ them (``keyed_by_target``).
 from __future__ import annotations
 
 import collections
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -102,10 +103,14 @@ def replay(ledger: Ledger, bootstrap: str, ingest_topic: str, target: str, selec
     started = time.monotonic()
     if dry_run:
         return _count(ledger, target, selector, started)
-    created, partitions = _target_topic(bootstrap, ingest_topic, target, default_partitions)
     stop = stop or threading.Event()
     with ledger.reading() as unit:
         rows = unit.stored_events(selector)
+        first = next(rows, None)
+        if first is None:  # nothing selected: no topic created, nothing sent
+            return ReplaySummary(target, 0, 0, None, None, 0, False, None, False, (), time.monotonic() - started)
+        rows = itertools.chain([first], rows)
+        created, partitions = _target_topic(bootstrap, ingest_topic, target, default_partitions)
         sent = Sender(bootstrap, options or ProducerOptions(), stop, progress)
         try:
             sent.send_all(target, _keyed(rows, sent), rate, with_provenance=True)
