@@ -31,8 +31,12 @@ def register(sub: Subparsers) -> None:
                      "with no gap.",
                      ("auditlog replay --to-topic audit-copy --account acct-hos-0001 --dry-run",
                       "auditlog replay --to-topic audit-copy --from 2017-11-02T18:00-04:00 --rate 1000",
-                      "auditlog replay --to-topic audit-copy --from-seq 120001 --json"))
-    replay.add_argument("--to-topic", required=True, metavar="T", help="the topic to send to")
+                      "auditlog replay --to-topic audit-copy --from-seq 120001 --json",
+                      "auditlog replay --restore --dry-run    # after a lost broker: what would come back"))
+    replay.add_argument("--to-topic", metavar="T", help="the topic to send to (required unless --restore)")
+    replay.add_argument("--restore", action="store_true",
+                        help="re-seed a fresh, empty ingest topic from the ledger with every partition's offsets "
+                        "identical (events and rejected messages, as they arrived); no selectors")
     replay.add_argument("--from-seq", type=whole_number, metavar="SEQ", help="ledger seq at or after")
     replay.add_argument("--to-seq", type=whole_number, metavar="SEQ", help="ledger seq at or before")
     replay.add_argument("--from", dest="start", metavar="TIME", help="event time at or after")
@@ -50,12 +54,17 @@ def register(sub: Subparsers) -> None:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.domain.errors import BadInput
     from auditlog.investigate.progress import Progress
     from auditlog.investigate.render import oncall
     from auditlog.investigate.times import parse_time, zone
     from auditlog.ledger.messages import Selector
     from auditlog.producers.replay import replay
 
+    if args.restore:
+        return _restore(args, settings)
+    if not args.to_topic:
+        raise BadInput("--to-topic: say which topic to send to (or --restore to re-seed the ingest topic)")
     tz = zone(args.tz)
 
     def when(text: str | None, option: str) -> datetime | None:
@@ -74,3 +83,29 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return show(args, oncall.replay_json, oncall.replay_text, summary)
+
+
+_SELECTORS = ("to_topic", "from_seq", "to_seq", "start", "end", "recorded_from", "recorded_to", "account", "actor",
+              "partition", "rate")
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.domain.errors import BadInput
+    from auditlog.investigate.progress import Progress
+    from auditlog.investigate.render import oncall
+    from auditlog.producers.restore import restore
+
+    given = [name for name in _SELECTORS if getattr(args, name) is not None]
+    if given:
+        flags = ", ".join("--" + {"start": "from", "end": "to"}.get(n, n).replace("_", "-") for n in given)
+        raise BadInput(f"--restore re-seeds the whole ingest topic ({settings.topic}); it takes no {flags}")
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        with open_ledger(settings) as ledger, Progress(f"restoring {settings.topic}", None) as bar:
+            answer = restore(ledger, settings.require_broker(), settings.topic, settings.group,
+                             default_partitions=settings.partitions, dry_run=args.dry_run, progress=bar.advance,
+                             stop=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return show(args, oncall.restored_json, oncall.restored_text, answer)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from auditlog.ledger.feed import Position
     from auditlog.ledger.rejected import RejectedMessage, RejectedRow
     from auditlog.producers.replay import ReplaySummary
+    from auditlog.producers.restore import Restored
 
 
 def _pos(p: Position | None) -> dict[str, int] | None:
@@ -227,3 +228,20 @@ def replay_text(s: ReplaySummary) -> list[str]:
     keyed = f"; {s.keyed_by_target} had no stored key and went keyed by target id" if s.keyed_by_target else ""
     return [f"{s.sent} events sent to {s.topic}{created}: seq {s.first_seq}..{s.last_seq} in {s.seconds:.1f}s "
             f"({s.rate:,.0f}/s){keyed}"]
+
+
+def restored_json(r: Restored) -> dict[str, Any]:
+    return {"topic": r.topic, "dry_run": r.dry_run, "messages": r.messages, "sent": r.sent,
+            "created_topic": r.created_topic, "seconds": round(r.seconds, 3),
+            "partitions": [{"partition": p.partition, "incarnation": p.incarnation, "messages": p.messages,
+                            "resume_at": p.resume_at} for p in r.partitions]}
+
+
+def restored_text(r: Restored) -> list[str]:
+    if not r.partitions:
+        return [f"the ledger holds no message of {r.topic}: nothing to restore"]
+    verb = "would re-seed" if r.dry_run else "re-seeded"
+    lines = table(("partition", "incarnation", "offsets", "from offset"),
+                  [[p.partition, p.incarnation, f"0..{p.messages - 1}", p.resume_at] for p in r.partitions])
+    done = "" if r.dry_run else f": {r.sent} messages sent in {r.seconds:.1f}s"
+    return [*lines, f"{verb} {r.topic} with {r.messages} messages at their original offsets{done}"]
