@@ -82,6 +82,7 @@ class _Folded(Generic[S]):
             current = self._cache.get((generation, target)) or known.get(target)
             state, point = current if current is not None else (self.kind.empty(target), None)
             late = False
+            events.sort(key=lambda item: (item[1].occurred_at, item[0]))  # fold order: only older pages are late
             for seq, event in events:
                 at = (event.occurred_at, seq)
                 if point is None or at > point:
@@ -102,7 +103,8 @@ class _Folded(Generic[S]):
         if not targets:
             return {}
         with translated_errors():
-            found = conn.execute(query(f"{self.name}_load"), {"generation": generation, self.kind.id + "s": targets})
+            found = conn.execute(query(f"{self.name}_load"), {"generation": generation, self.kind.id + "s": targets},
+                                 binary=True)
             return {r[0]: (self.kind.from_plain(r[1]), (r[2], r[3])) for r in found}
 
     def _refold(self, conn: psycopg.Connection[Any], target: str) -> tuple[S, Point]:
@@ -121,7 +123,7 @@ class _Folded(Generic[S]):
         for column in rows[0]:
             params[column] = [row[column] for row in rows]
         with translated_errors():
-            conn.execute(query(f"{self.name}_upsert"), params)
+            conn.execute(query(f"{self.name}_upsert"), params, binary=True)  # binary arrays: no text escaping
 
 
 def _account_columns(s: AccountState) -> dict[str, Any]:

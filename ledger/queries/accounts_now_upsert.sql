@@ -1,12 +1,12 @@
 -- Accounts' new states in one generation of accounts_now, one array per column.
 INSERT INTO accounts_now (generation, account, status, protected, last_event_id, last_action, last_actor,
                           last_occurred_at, status_since_at, status_since_by, fold_time, fold_seq, events, state)
-SELECT %(generation)s, a.account, a.status, a.protected, a.last_event_id::uuid, a.last_action, a.last_actor,
+SELECT %(generation)b, a.account, a.status, a.protected, a.last_event_id::uuid, a.last_action, a.last_actor,
        a.last_occurred_at, a.status_since_at, a.status_since_by, a.fold_time, a.fold_seq, a.events, a.state::jsonb
-FROM unnest(%(account)s::text[], %(status)s::text[], %(protected)s::boolean[], %(last_event_id)s::text[],
-            %(last_action)s::text[], %(last_actor)s::text[], %(last_occurred_at)s::timestamptz[],
-            %(status_since_at)s::timestamptz[], %(status_since_by)s::text[], %(fold_time)s::timestamptz[],
-            %(fold_seq)s::bigint[], %(events)s::integer[], %(state)s::text[])
+FROM unnest(%(account)b::text[], %(status)b::text[], %(protected)b::boolean[], %(last_event_id)b::text[],
+            %(last_action)b::text[], %(last_actor)b::text[], %(last_occurred_at)b::timestamptz[],
+            %(status_since_at)b::timestamptz[], %(status_since_by)b::text[], %(fold_time)b::timestamptz[],
+            %(fold_seq)b::bigint[], %(events)b::integer[], %(state)b::text[])
      AS a(account, status, protected, last_event_id, last_action, last_actor, last_occurred_at, status_since_at,
           status_since_by, fold_time, fold_seq, events, state)
 ON CONFLICT (generation, account) DO UPDATE SET

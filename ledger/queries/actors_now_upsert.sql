@@ -1,13 +1,13 @@
 -- Actors' new states in one generation of actors_now, one array per column.
 INSERT INTO actors_now (generation, actor, kind, org, onboarded_at, offboarded_at, engagement_end, roles,
                         last_action, last_occurred_at, fold_time, fold_seq, events, state)
-SELECT %(generation)s, a.actor, a.kind, a.org, a.onboarded_at, a.offboarded_at, a.engagement_end,
+SELECT %(generation)b, a.actor, a.kind, a.org, a.onboarded_at, a.offboarded_at, a.engagement_end,
        ARRAY(SELECT jsonb_array_elements_text(a.roles::jsonb)), a.last_action, a.last_occurred_at, a.fold_time, a.fold_seq, a.events,
        a.state::jsonb
-FROM unnest(%(actor)s::text[], %(kind)s::text[], %(org)s::text[], %(onboarded_at)s::timestamptz[],
-            %(offboarded_at)s::timestamptz[], %(engagement_end)s::timestamptz[], %(roles)s::text[],
-            %(last_action)s::text[], %(last_occurred_at)s::timestamptz[], %(fold_time)s::timestamptz[],
-            %(fold_seq)s::bigint[], %(events)s::integer[], %(state)s::text[])
+FROM unnest(%(actor)b::text[], %(kind)b::text[], %(org)b::text[], %(onboarded_at)b::timestamptz[],
+            %(offboarded_at)b::timestamptz[], %(engagement_end)b::timestamptz[], %(roles)b::text[],
+            %(last_action)b::text[], %(last_occurred_at)b::timestamptz[], %(fold_time)b::timestamptz[],
+            %(fold_seq)b::bigint[], %(events)b::integer[], %(state)b::text[])
      AS a(actor, kind, org, onboarded_at, offboarded_at, engagement_end, roles, last_action, last_occurred_at,
           fold_time, fold_seq, events, state)
 ON CONFLICT (generation, actor) DO UPDATE SET
