@@ -357,3 +357,20 @@ def test_restore_reseeds_a_lost_topic_at_identical_offsets_and_ingest_appends_no
     # a topic whose ledger rows do not start at offset 0 cannot come back identical: refused, naming the gap
     gap = _cli({**cli_env, "AUDITLOG_TOPIC": "old-topic"}, "replay", "--restore", "--dry-run")
     assert gap.returncode == 2 and "does not hold offsets 0, 1, 2, 3, 4 ..." in gap.stderr
+
+
+def test_lag_names_rows_a_long_transaction_holds_above_the_horizon(settings: Settings, ingested: None) -> None:
+    from auditlog.consumers.lag import feed_lag
+    from tests.factories import append_events
+
+    url = settings.require_database()
+    with Ledger.from_settings(settings) as ledger, psycopg.connect(url) as holder, \
+            psycopg.connect(url, autocommit=True) as writer:
+        before, _ = feed_lag(ledger)
+        holder.execute("SELECT pg_current_xact_id()")  # a transaction with an id, left open
+        append_events(writer, [event("account.update", target="a-held") for _ in range(3)])
+        head, _ = feed_lag(ledger)
+        assert head.held_rows == 3 and head.position == before.position
+        holder.rollback()
+        head, _ = feed_lag(ledger)
+        assert head.held_rows == 0 and head.position != before.position
