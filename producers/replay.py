@@ -33,7 +33,7 @@ from auditlog.domain.errors import AuditError, BadInput, ServiceUnavailable
 from auditlog.ledger import chain
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.messages import Selector, StoredMessage
-from auditlog.producers.broker_log import BrokerLog
+from auditlog.producers.broker_log import ONE_SHOT_MS, BrokerLog
 from auditlog.producers.topics import ensure_topic
 
 SAMPLE = 10  # rows a dry run shows
@@ -135,7 +135,7 @@ def _count(ledger: Ledger, target: str, selector: Selector, started: float) -> R
 
 def _target_topic(bootstrap: str, ingest_topic: str, target: str, default_partitions: int) -> tuple[bool, int]:
     """The target's partition count, creating it with the ingest topic's when it is missing."""
-    with BrokerLog(bootstrap, client_id="auditlog-replay-admin") as broker:
+    with BrokerLog(bootstrap, client_id="auditlog-replay-admin", bootstrap_timeout_ms=ONE_SHOT_MS) as broker:
         existing = broker.partitions(target)
         if existing:
             return False, len(existing)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from auditlog.domain.errors import BadInput
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.messages import Extent, StoredMessage
-from auditlog.producers.broker_log import BrokerLog
+from auditlog.producers.broker_log import ONE_SHOT_MS, BrokerLog
 from auditlog.producers.replay import ProducerOptions, Sender
 from auditlog.producers.topics import ensure_topic
 
@@ -91,7 +91,7 @@ def restore(ledger: Ledger, bootstrap: str, topic: str, group: str, *, default_p
     if not extents:
         return Restored(topic, (), 0, False, dry_run, time.monotonic() - started)
     needed = max(e.partition for e in extents) + 1
-    with BrokerLog(bootstrap, client_id="auditlog-restore") as broker:
+    with BrokerLog(bootstrap, client_id="auditlog-restore", bootstrap_timeout_ms=ONE_SHOT_MS) as broker:
         existing = broker.partitions(topic)
         created = False
         if not existing:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditlog.consumers import lag
 from auditlog.domain.settings import Settings
 from auditlog.ledger.gateway import Ledger
-from auditlog.producers.broker_log import BrokerLog
+from auditlog.producers.broker_log import ONE_SHOT_MS, BrokerLog
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,5 @@ def measure_lag(ledger: Ledger, broker: BrokerLog, query: LagQuery) -> lag.Lag:
 def lag_now(settings: Settings) -> lag.Lag:
     """Open the ledger and the broker, measure, close."""
     with Ledger.from_settings(settings) as ledger, \
-            BrokerLog(settings.require_broker(), client_id="auditlog-lag") as broker:
+            BrokerLog(settings.require_broker(), client_id="auditlog-lag", bootstrap_timeout_ms=ONE_SHOT_MS) as broker:
         return measure_lag(ledger, broker, LagQuery(settings.topic, settings.group))

@@ -374,3 +374,11 @@ def test_lag_names_rows_a_long_transaction_holds_above_the_horizon(settings: Set
         holder.rollback()
         head, _ = feed_lag(ledger)
         assert head.held_rows == 0 and head.position != before.position
+
+
+def test_an_unreachable_broker_is_exit_1_with_a_one_line_reason(cli_env: dict[str, str], ingested: None) -> None:
+    away = {**cli_env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    for args in (("replay", "--to-topic", "anywhere"), ("lag",), ("replay", "--restore")):
+        answer = _cli(away, *args)
+        assert answer.returncode == 1, (args, answer.stderr)
+        assert answer.stderr.startswith("auditlog: ") and answer.stderr.count("\n") == 1, answer.stderr
