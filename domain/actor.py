@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from auditlog.domain.account import LastChange
 from auditlog.domain.model import AdminAction, utc
@@ -113,3 +114,37 @@ def states_along(
             upcoming = next(pending, None)
         states.append(state)
     return states
+
+
+def actor_to_plain(state: ActorState) -> dict[str, Any]:
+    """JSON-ready form of an actor's state (``actors_now`` stores it); ``actor_from_plain`` reverses it."""
+    last = state.last_change
+    return {
+        "actor_id": state.actor_id, "kind": state.kind, "org": state.org, "display_name": state.display_name,
+        "onboarded_at": _iso(state.onboarded_at), "offboarded_at": _iso(state.offboarded_at),
+        "engagement_end": _iso(state.engagement_end), "roles": list(state.roles),
+        "events_applied": state.events_applied,
+        "last_change": None if last is None else {"event_id": last.event_id, "action": last.action,
+                                                  "actor_id": last.actor_id,
+                                                  "occurred_at": last.occurred_at.isoformat()},
+    }
+
+
+def actor_from_plain(data: dict[str, Any]) -> ActorState:
+    last = data["last_change"]
+    return ActorState(
+        actor_id=data["actor_id"], kind=data["kind"], org=data["org"], display_name=data["display_name"],
+        onboarded_at=_time(data["onboarded_at"]), offboarded_at=_time(data["offboarded_at"]),
+        engagement_end=_time(data["engagement_end"]), roles=tuple(data["roles"]),
+        events_applied=data["events_applied"],
+        last_change=None if last is None else LastChange(last["event_id"], last["action"], last["actor_id"],
+                                                         datetime.fromisoformat(last["occurred_at"])),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)

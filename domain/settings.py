@@ -32,6 +32,13 @@ ENV_VARS: dict[str, str] = {
     "AUDITLOG_CHECKPOINT_SECONDS": "... or after this many seconds with new events (default 60)",
     "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": "how long a writer may go silent before its group gives its partitions "
     "to others; heartbeats go every third of it (default 6000)",
+    "AUDITLOG_METRICS_PORT": "port of /metrics, /healthz and /readyz of `ingest` and `projections run` "
+    "(their --metrics-port wins; unset: no metrics server)",
+    "AUDITLOG_METRICS_HOST": "address the metrics server binds (--metrics-host wins; default 127.0.0.1)",
+    "AUDITLOG_READY_LAG_MESSAGES": "/readyz of `ingest`: ready while the ledger is at most this many messages "
+    "behind the topic's log ends (default 10000)",
+    "AUDITLOG_READY_LAG_ROWS": "/readyz of `projections run`: ready while each projection is at most this many "
+    "feed rows behind the ledger's head (default 10000)",
 }
 
 
@@ -47,6 +54,10 @@ class Settings:
     checkpoint_every: int = 10_000
     checkpoint_seconds: int = 60
     kafka_session_timeout_ms: int = 6_000
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    ready_lag_messages: int = 10_000
+    ready_lag_rows: int = 10_000
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -86,6 +97,10 @@ class Settings:
             checkpoint_every=_positive_int(values, "AUDITLOG_CHECKPOINT_EVERY", 10_000),
             checkpoint_seconds=_positive_int(values, "AUDITLOG_CHECKPOINT_SECONDS", 60),
             kafka_session_timeout_ms=_positive_int(values, "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS", 6_000),
+            metrics_port=_port(values, "AUDITLOG_METRICS_PORT"),
+            metrics_host=values.get("AUDITLOG_METRICS_HOST") or "127.0.0.1",
+            ready_lag_messages=_positive_int(values, "AUDITLOG_READY_LAG_MESSAGES", 10_000),
+            ready_lag_rows=_positive_int(values, "AUDITLOG_READY_LAG_ROWS", 10_000),
         )
 
 
@@ -116,3 +131,12 @@ def _positive_int(values: Mapping[str, str], name: str, default: int) -> int:
     if number < 1:
         raise ConfigError(f"{name}: must be at least 1, got {number}")
     return number
+
+
+def _port(values: Mapping[str, str], name: str) -> int | None:
+    raw = values.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{name}: {raw!r} is not a port number (0-65535)")
+    return int(raw)

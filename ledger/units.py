@@ -7,7 +7,7 @@ to the module that owns the query; the unit only fixes the connection and transa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,21 @@ import psycopg
 
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
-from auditlog.ledger import append, checkpoints, feed, offsets, read, snapshots, state, verify
+from auditlog.ledger import (
+    append,
+    checkpoints,
+    feed,
+    messages,
+    now,
+    offsets,
+    positions,
+    projections,
+    read,
+    rejected,
+    snapshots,
+    state,
+    verify,
+)
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.sql import query
 
@@ -87,6 +101,66 @@ class ReadUnit:
     def feed_position(self, consumer: str) -> feed.Position:
         return feed.position(self.conn, consumer)
 
+    def feed_positions(self) -> list[positions.StoredPosition]:
+        return positions.stored(self.conn)
+
+    def feed_behind(self, after: feed.Position) -> positions.Behind:
+        return positions.behind(self.conn, after)
+
+    def feed_held(self) -> int:
+        return positions.held(self.conn)
+
+    # -- projections --------------------------------------------------------------------
+
+    def projections(self) -> list[projections.Generations]:
+        return projections.all_generations(self.conn)
+
+    def projection_rows(self) -> dict[tuple[str, int], int]:
+        return projections.row_counts(self.conn)
+
+    def accounts_now(self, *, protected: bool | None = None, status: str | None = None, after: str | None = None,
+                     limit: int = 1000) -> list[now.AccountNow]:
+        return now.list_accounts(self.conn, protected=protected, status=status, after=after, limit=limit)
+
+    def actors_now(self, *, actor: str | None = None, after: str | None = None,
+                   limit: int = 1000) -> list[now.ActorNow]:
+        return now.list_actors(self.conn, actor=actor, after=after, limit=limit)
+
+    # -- rejected messages ----------------------------------------------------------------
+
+    def rejected_rows(self, *, reason: str | None = None, start: datetime | None = None, end: datetime | None = None,
+                 after: int | None = None, limit: int = 100) -> list[rejected.RejectedRow]:
+        return rejected.listed(self.conn, reason=reason, start=start, end=end, after=after, limit=limit)
+
+    def rejected_message(self, rejected_id: int) -> rejected.RejectedMessage | None:
+        return rejected.one(self.conn, rejected_id)
+
+    def unresolved_rejected(self, *, ids: Sequence[int] | None = None, reason: str | None = None, after: int = 0,
+                            limit: int = 500) -> list[rejected.Unresolved]:
+        return rejected.unresolved(self.conn, ids=ids, reason=reason, after=after, limit=limit)
+
+    def oldest_unresolved_rejected(self) -> tuple[int, datetime | None]:
+        return rejected.oldest_unresolved(self.conn)
+
+    def known_events(self, event_ids: Sequence[str]) -> dict[str, bytes]:
+        return rejected.known_events(self.conn, event_ids)
+
+    # -- messages as they arrived (replay, restore) ----------------------------------------------
+
+    def stored_events(self, selector: messages.Selector) -> Iterator[messages.StoredMessage]:
+        """Streamed: iterate inside the unit."""
+        return messages.events(self.conn, selector)
+
+    def extents(self, topic: str) -> list[messages.Extent]:
+        return messages.extents(self.conn, topic)
+
+    def offset_gaps(self, topic: str, extent: messages.Extent) -> list[int]:
+        return messages.gaps(self.conn, topic, extent)
+
+    def partition_messages(self, topic: str, partition: int, incarnation: int) -> Iterator[messages.StoredMessage]:
+        """Streamed: iterate inside the unit."""
+        return messages.partition_messages(self.conn, topic, partition, incarnation)
+
 
 class WriteUnit(ReadUnit):
     def append_batch(self, group: str, incoming: Sequence[append.Incoming], rejections: Sequence[append.Rejection],
@@ -103,10 +177,28 @@ class WriteUnit(ReadUnit):
     def store_feed_position(self, consumer: str, at: feed.Position) -> None:
         feed.store_position(self.conn, consumer, at)
 
+    def resolve_rejected(self, resolutions: Sequence[rejected.Resolution], resolved_by: str) -> list[int]:
+        return rejected.resolve(self.conn, resolutions, resolved_by)
+
 
 class ProjectUnit(ReadUnit):
     def refresh_snapshots(self, account: str, every: int = snapshots.DEFAULT_EVERY) -> int:
+        """Into the live generation."""
         return snapshots.refresh_snapshots(self.conn, account, every)
+
+    def generations(self, name: str, *, exclusive: bool = False) -> projections.Generations:
+        """``name``'s generations, its row held FOR SHARE (or FOR UPDATE) until the unit ends."""
+        return projections.generations(self.conn, name, exclusive=exclusive)
+
+    def apply_projection(self, projection: projections.Projection, generation: int,
+                         rows: Sequence[feed.FeedRow]) -> int:
+        return projection.apply(self.conn, generation, rows)
+
+    def begin_rebuild(self, projection: projections.Projection, *, restart: bool = False) -> int:
+        return projections.begin_rebuild(self.conn, projection, restart=restart)
+
+    def swap_projection(self, projection: projections.Projection, at: feed.Position) -> int:
+        return projections.swap(self.conn, projection, at)
 
     def accounts_to_snapshot(self, every: int = snapshots.DEFAULT_EVERY) -> list[str]:
         return snapshots.accounts_to_snapshot(self.conn, every)

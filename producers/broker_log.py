@@ -51,12 +51,19 @@ class RawRecord:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes | None], ...]
+    timestamp: int | None = None  # the broker's record timestamp, ms since the epoch (lag's age)
+
+
+ONE_SHOT_MS = 5000  # how long a one-shot command (lag, replay) waits for a first broker before it gives up
 
 
 class BrokerLog:
-    def __init__(self, bootstrap: str, *, client_id: str = "auditlog-log-probe") -> None:
+    def __init__(self, bootstrap: str, *, client_id: str = "auditlog-log-probe",
+                 bootstrap_timeout_ms: int = 30_000) -> None:
+        """``bootstrap_timeout_ms``: how long to wait for a first broker (one-shot commands wait less)."""
         try:
-            self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+            self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id,
+                                           bootstrap_timeout_ms=bootstrap_timeout_ms)
         except KafkaError as exc:
             raise ServiceUnavailable(f"cannot reach the Kafka broker at {bootstrap}: {exc}") from exc
         self.bootstrap = bootstrap
@@ -182,5 +189,5 @@ def _records(data: bytes | None) -> list[RawRecord]:
     while (batch := batches.next_batch()) is not None:
         for record in batch:
             found.append(RawRecord(record.offset, record.key, record.value,
-                                   tuple((name, value) for name, value in record.headers)))
+                                   tuple((name, value) for name, value in record.headers), record.timestamp))
     return found

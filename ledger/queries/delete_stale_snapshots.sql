@@ -1,7 +1,8 @@
--- Drop an account's snapshots that miss a late event recorded up to %(watermark)s:
--- they are derived data, and readers bypass them anyway.
+-- Drop an account's snapshots (of one generation) that miss a late event recorded up to
+-- %(watermark)s: they are derived data, and readers bypass them anyway.
 DELETE FROM snapshots s
-WHERE s.account = %(account)s
+WHERE s.generation = %(generation)s
+  AND s.account = %(account)s
   AND EXISTS (
       SELECT 1 FROM events e
       WHERE e.target_id = s.account

@@ -1,6 +1,6 @@
--- The account's last snapshot in fold order: where a refresh starts folding from.
+-- The account's last snapshot (of one generation) in fold order: where a refresh starts folding from.
 SELECT occurred_at, seq, max_recorded_at, state
 FROM snapshots
-WHERE account = %(account)s
+WHERE generation = %(generation)s AND account = %(account)s
 ORDER BY occurred_at DESC, seq DESC
 LIMIT 1

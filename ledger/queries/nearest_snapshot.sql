@@ -1,9 +1,10 @@
--- The latest snapshot of an account usable for state at %(at)s as known at %(known_at)s
+-- The latest snapshot of an account (in the live generation) usable for state at %(at)s as known at %(known_at)s
 -- (NULL: everything): at or before %(at)s, built only from events recorded by then,
 -- and missing no late event (seq > watermark) that belongs before its point and was known.
 SELECT s.occurred_at, s.seq, s.state
 FROM snapshots s
-WHERE s.account = %(account)s
+WHERE s.generation = (SELECT live FROM projections WHERE name = 'snapshots')
+  AND s.account = %(account)s
   AND s.occurred_at <= %(at)s
   AND s.max_recorded_at <= coalesce(%(known_at)s::timestamptz, 'infinity')
   AND NOT EXISTS (

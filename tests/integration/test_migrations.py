@@ -38,7 +38,7 @@ def test_every_named_query_plans_against_the_migrated_schema(database_url: str, 
     column a query names and the migrations do not build fails here."""
     text = resources.files("auditlog.ledger").joinpath("queries", name).read_text()
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip()
-    params = {param: None for param in re.findall(r"%\((\w+)\)s", body)}
+    params = {param: None for param in re.findall(r"%\((\w+)\)[sb]", body)}  # b: a binary parameter
     with psycopg.connect(database_url) as conn:
         conn.execute("EXPLAIN " + body, params)
         conn.rollback()

@@ -17,7 +17,8 @@ import yaml
 from auditlog.domain.settings import ENV_VARS, Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-APP_SERVICES = ("migrate", "ledger-writer")
+APP_SERVICES = ("migrate", "ledger-writer", "projector")
+METRICS_SERVICES = ("ledger-writer", "projector")
 
 
 def _compose() -> dict[str, Any]:
@@ -153,3 +154,27 @@ def test_app_service_command_is_accepted_by_the_auditlog_cli(name: str) -> None:
         parser.parse_args(words[1:])
     except SystemExit as exc:
         pytest.fail(f"{name}: `{shlex.join(words)}` rejected by the auditlog parser (exit {exc.code})")
+
+
+def _option(words: list[str], name: str) -> str | None:
+    return words[words.index(name) + 1] if name in words else None
+
+
+@pytest.mark.parametrize("name", METRICS_SERVICES)
+def test_metrics_port_is_published_to_the_host_loopback_only(name: str) -> None:
+    service = _service(name)
+    port = _option(_command_words(service), "--metrics-port")
+    assert port, f"{name}: no --metrics-port"
+    published = [str(p) for p in service.get("ports", [])]
+    assert f"127.0.0.1:{port}:{port}" in published, f"{name}: {published}"
+
+
+def test_prometheus_scrapes_every_metrics_port() -> None:
+    prometheus = _service("prometheus")
+    assert "prometheus" in str(prometheus.get("image", ""))
+    (config,) = prometheus["configs"]
+    assert config["target"] == "/etc/prometheus/prometheus.yml"
+    scrape = yaml.safe_load(_compose()["configs"][config["source"]]["content"])
+    targets = {t for job in scrape["scrape_configs"] for group in job["static_configs"] for t in group["targets"]}
+    expected = {f"{name}:{_option(_command_words(_service(name)), '--metrics-port')}" for name in METRICS_SERVICES}
+    assert targets == expected

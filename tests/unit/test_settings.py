@@ -24,6 +24,9 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"AUDITLOG_PARTITIONS": "0"}, "AUDITLOG_PARTITIONS"),
         ({"AUDITLOG_CHECKPOINT_EVERY": "often"}, "AUDITLOG_CHECKPOINT_EVERY"),
         ({"AUDITLOG_CHECKPOINT_SECONDS": "0"}, "AUDITLOG_CHECKPOINT_SECONDS"),
+        ({"AUDITLOG_METRICS_PORT": "http"}, "AUDITLOG_METRICS_PORT"),
+        ({"AUDITLOG_METRICS_PORT": "70000"}, "AUDITLOG_METRICS_PORT"),
+        ({"AUDITLOG_READY_LAG_ROWS": "0"}, "AUDITLOG_READY_LAG_ROWS"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:

@@ -1,0 +1,141 @@
+"""On call: replay speed against a bare kafka-python producer sending the same stored bytes in the
+same run, a projection catching up on N ledger rows against the feed's own read-and-decode speed
+in the same run, and how long ``auditlog lag`` takes to answer.
+
+A ledger of N rows (``AUDITLOG_BENCH_ONCALL_ROWS``, 1,000,000; 1% rejected messages; filled
+through the writer's append path by ``bench.feed.fill``) on a throw-away devstack (memory
+broker; Postgres without fsync):
+
+- replay: the first R events (``AUDITLOG_BENCH_REPLAY_EVENTS``, 200,000) to a fresh topic with
+  ``producers.replay.replay`` (streamed from the ledger, provenance headers, acknowledged
+  prefix tracked), then the same stored bytes and keys, loaded into memory first, sent by a
+  bare ``KafkaProducer`` with the same settings (acks=all, idempotent, linger, batch) to
+  another fresh topic. Targets: >= 50,000 events/s and >= 0.8x the bare producer.
+- projection catch-up: ``accounts_now`` from the start of the feed to its head (pages of 5,000,
+  each applied and its position stored in one transaction), against reading the feed and
+  decoding every event without applying anything. Target: >= 20,000 rows/s.
+- lag: ``lag_now`` (broker Fetches for the log ends and the oldest unread message's timestamp,
+  the feed's head and every consumer's rows behind) in process, median and worst of 20, and
+  the ``auditlog lag --json`` command end to end (Python start-up included). Target: < 200 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+import psycopg
+from kafka import KafkaProducer
+
+from auditlog.consumers.projector import project
+from auditlog.domain.settings import Settings
+from auditlog.investigate.usecases.lag import lag_now
+from auditlog.ledger import chain
+from auditlog.ledger.gateway import Ledger
+from auditlog.ledger.messages import Selector
+from auditlog.producers.replay import ProducerOptions, replay
+from auditlog.producers.topics import ensure_topic
+from bench.feed import fill, read_feed_events
+from bench.report import report
+
+ROWS = int(os.environ.get("AUDITLOG_BENCH_ONCALL_ROWS", "1000000"))
+REPLAY = int(os.environ.get("AUDITLOG_BENCH_REPLAY_EVENTS", "200000"))
+TOPIC = "bench"  # the topic bench.feed.fill's rows say they arrived on
+
+
+def _bare(bootstrap: str, url: str, target: str, last_seq: int) -> tuple[int, float]:
+    """The same stored bytes, keys and headers, from memory, through a bare producer."""
+    with psycopg.connect(url) as conn:
+        rows = [(bytes(v), k.encode() if k else None, [*chain.decode_headers(None),
+                 ("replay-of", f"{t}/{p}/{o}".encode()), ("replay-seq", str(s).encode())])
+                for s, v, k, t, p, o in conn.execute(
+                    "SELECT seq, raw_value, target_id, topic, partition, kafka_offset FROM events "
+                    "WHERE seq <= %s ORDER BY seq", (last_seq,))]
+    ensure_topic(bootstrap, target, 6)
+    producer = KafkaProducer(**ProducerOptions().config(bootstrap))
+    started = time.perf_counter()
+    for value, key, headers in rows:
+        producer.send(target, value=value, key=key, headers=headers)
+    producer.flush()
+    seconds = time.perf_counter() - started
+    producer.close()
+    return len(rows), seconds
+
+
+def _replay(ledger: Ledger, bootstrap: str) -> dict[str, float | int]:
+    with ledger.reading() as unit:
+        last_seq = unit.conn.execute("SELECT seq FROM events ORDER BY seq OFFSET %s LIMIT 1",
+                                     (REPLAY - 1,)).fetchone()[0]
+    ensure_topic(bootstrap, "replayed", 6)
+    summary = replay(ledger, bootstrap, "admin-actions", "replayed", Selector(to_seq=last_seq))
+    sent, bare_s = _bare(bootstrap, ledger.database_url, "bare", last_seq)
+    ours = summary.sent / summary.seconds
+    bare = sent / bare_s
+    return {"replay_events": summary.sent, "replay_events_per_s": round(ours),
+            "bare_producer_events_per_s (same bytes, in memory)": round(bare),
+            "replay_vs_bare": round(ours / bare, 2), "target_replay_events_per_s": 50_000,
+            "target_replay_vs_bare": 0.8}
+
+
+def _projection(settings: Settings, ledger: Ledger) -> dict[str, float | int]:
+    decoded, decoded_s = read_feed_events(ledger)
+    started = time.perf_counter()
+    tally = project(settings, ["accounts_now"], until_idle=True)
+    seconds = time.perf_counter() - started
+    rows = tally.rows["accounts_now"]
+    return {"projection_rows": rows, "accounts_now_catch_up_rows_per_s": round(rows / seconds),
+            "feed_read_and_decode_rows_per_s (no apply)": round(decoded / decoded_s),
+            "target_catch_up_rows_per_s": 20_000}
+
+
+def _lag(settings: Settings, env: dict[str, str]) -> dict[str, float]:
+    lag_now(settings)  # connections warm, as a second scrape would be
+    timings = []
+    for _ in range(20):
+        started = time.perf_counter()
+        lag_now(settings)
+        timings.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", "lag", "--json"], env=env, check=True,
+                   capture_output=True)
+    cli_ms = (time.perf_counter() - started) * 1000
+    return {"lag_median_ms": round(statistics.median(timings), 1), "lag_worst_ms": round(max(timings), 1),
+            "lag_cli_ms (python start-up included)": round(cli_ms, 1), "target_lag_ms": 200.0}
+
+
+def main() -> None:
+    from auditlog.devstack.stack import temporary_stack
+    from auditlog.ledger.migrate import migrate
+
+    with temporary_stack("auditlog-bench-oncall-", durable=False) as stack:
+        admin_url, bootstrap = stack.postgres.url("postgres"), stack.bootstrap_servers
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE bench_oncall")
+        url = stack.postgres.url("bench_oncall")
+        with psycopg.connect(url) as conn:
+            migrate(conn)
+        settings = Settings(database_url=url, bootstrap_servers=bootstrap, topic=TOPIC, group="bench-oncall",
+                            partitions=6)
+        env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "AUDITLOG_TOPIC": TOPIC,
+               "AUDITLOG_GROUP": "bench-oncall"}
+        ensure_topic(bootstrap, TOPIC, 6)
+        with Ledger(url) as ledger:
+            started = time.perf_counter()
+            fill(ledger, ROWS, random.Random(ROWS))
+            fill_s = time.perf_counter() - started
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("VACUUM ANALYZE events")
+                conn.execute("VACUUM ANALYZE rejected")
+            figures: dict[str, float | int] = {"ledger_rows": ROWS, "fill_seconds": round(fill_s, 1)}
+            figures |= _replay(ledger, bootstrap)
+            figures |= _projection(settings, ledger)
+            figures |= _lag(settings, env)
+    report("oncall", figures)
+
+
+if __name__ == "__main__":
+    main()
