@@ -16,6 +16,7 @@ from auditlog.domain.errors import ConfigError
 
 DEFAULT_TOPIC = "admin-actions"
 DEFAULT_GROUP = "auditlog-ledger-writer"
+DEFAULT_ORIGIN = "auditlog.example.org/ledger"
 
 # name -> what it means; the README and docker-compose.yml use exactly these names
 ENV_VARS: dict[str, str] = {
@@ -30,6 +31,10 @@ ENV_VARS: dict[str, str] = {
     "(default: checkpoints.jsonl beside the signing key)",
     "AUDITLOG_CHECKPOINT_EVERY": "the writer signs a checkpoint after this many new events (default 10000)",
     "AUDITLOG_CHECKPOINT_SECONDS": "... or after this many seconds with new events (default 60)",
+    "AUDITLOG_LOG_ORIGIN": "the transparency log's origin: the first line of its checkpoints and the name of "
+    f"its signing key in signed notes (default {DEFAULT_ORIGIN}; set your own)",
+    "AUDITLOG_TRUSTED_KEYS": "file of verifier keys (`auditlog keys vkey` lines) whose checkpoints verify trusts "
+    "(default: trusted.vkeys beside the signing key; `keys init` and `keys rotate` add to it)",
     "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": "how long a writer may go silent before its group gives its partitions "
     "to others; heartbeats go every third of it (default 6000)",
 }
@@ -47,6 +52,8 @@ class Settings:
     checkpoint_every: int = 10_000
     checkpoint_seconds: int = 60
     kafka_session_timeout_ms: int = 6_000
+    log_origin: str = DEFAULT_ORIGIN
+    trusted_keys: Path | None = None
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -75,6 +82,10 @@ class Settings:
             raise ConfigError(f"KAFKA_BOOTSTRAP_SERVERS: {bootstrap!r} is not a host:port list")
         key = Path(values["AUDITLOG_SIGNING_KEY"]) if values.get("AUDITLOG_SIGNING_KEY") else None
         export = values.get("AUDITLOG_CHECKPOINT_EXPORT")
+        origin = values.get("AUDITLOG_LOG_ORIGIN") or DEFAULT_ORIGIN
+        if any(c.isspace() for c in origin) or "+" in origin:
+            raise ConfigError(f"AUDITLOG_LOG_ORIGIN: {origin!r} must have no spaces and no '+' (it names a key)")
+        trusted = values.get("AUDITLOG_TRUSTED_KEYS")
         return cls(
             database_url=database_url,
             bootstrap_servers=bootstrap,
@@ -86,6 +97,8 @@ class Settings:
             checkpoint_every=_positive_int(values, "AUDITLOG_CHECKPOINT_EVERY", 10_000),
             checkpoint_seconds=_positive_int(values, "AUDITLOG_CHECKPOINT_SECONDS", 60),
             kafka_session_timeout_ms=_positive_int(values, "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS", 6_000),
+            log_origin=origin,
+            trusted_keys=Path(trusted) if trusted else (key.parent / "trusted.vkeys" if key else None),
         )
 
 

@@ -24,6 +24,7 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"AUDITLOG_PARTITIONS": "0"}, "AUDITLOG_PARTITIONS"),
         ({"AUDITLOG_CHECKPOINT_EVERY": "often"}, "AUDITLOG_CHECKPOINT_EVERY"),
         ({"AUDITLOG_CHECKPOINT_SECONDS": "0"}, "AUDITLOG_CHECKPOINT_SECONDS"),
+        ({"AUDITLOG_LOG_ORIGIN": "my log"}, "AUDITLOG_LOG_ORIGIN"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
