@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.types.string import TextLoader
 
 from auditlog.domain.model import AdminAction
@@ -104,7 +105,7 @@ class Head:
 def read(conn: psycopg.Connection, after: Position, limit: int = 5000) -> list[FeedRow]:
     """Up to ``limit`` rows after ``after``, in feed order."""
     params = {"txid": str(after.txid), "seq": after.seq, "limit": limit}
-    with translated_errors(), conn.cursor() as cur:
+    with translated_errors(), conn.cursor(row_factory=tuple_row) as cur:  # plain tuples: this runs per row
         cur.adapters.register_loader("jsonb", TextLoader)  # this cursor only: the payload stays text
         rows = cur.execute(feed_rows_sql(), params).fetchall()
     return [FeedRow(Position(r[0], r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]

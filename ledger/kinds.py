@@ -57,14 +57,18 @@ SEAL = RecordKind("seal", "seals", feed={"recorded_at": "x.requested_at"}, subje
 KINDS: tuple[RecordKind, ...] = (EVENT, REJECTED, SEAL)
 BY_NAME: dict[str, RecordKind] = {k.name: k for k in KINDS}
 
-_HORIZON = "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)\n"
-_AFTER = "(x.txid, x.seq) > (%(txid)s::text::xid8, %(seq)s) AND x.txid < h.xmin"
+# The horizon as a scalar subquery in each branch (not a CTE joined in): the planner then reads
+# each table on its (txid, seq) index and merges the ordered streams (Merge Append) on the xid8
+# column ``x`` instead of sorting every page (a page of 5000: 47 ms -> 5 ms). Keep this shape:
+# tests/integration/test_kinds_sql.py EXPLAINs every generated query.
+_HORIZON = "(SELECT pg_snapshot_xmin(pg_current_snapshot()))"
+_AFTER = f"(x.txid, x.seq) > (%(txid)s::text::xid8, %(seq)s) AND x.txid < {_HORIZON}"
 
 
-def _merged(parts: list[str], tail: str) -> str:
+def _merged(parts: list[str]) -> str:
     """Each kind's ordered stream (read on its (txid, seq) index), merged in feed order."""
     union = "\n    UNION ALL\n".join(f"    ({p})" for p in parts)
-    return f"{_HORIZON}SELECT * FROM (\n{union}\n) AS rows\n{tail}"
+    return f"SELECT * FROM (\n{union}\n) AS rows\nORDER BY x, seq\nLIMIT %(limit)s"
 
 
 @cache
@@ -73,18 +77,19 @@ def feed_rows_sql() -> str:
     parts = []
     for kind in KINDS:
         columns = ", ".join(f"{kind.feed.get(name, f'NULL::{sql_type}')} AS {name}" for name, sql_type in FEED_COLUMNS)
-        parts.append(f"SELECT x.txid::text::bigint AS txid, x.seq, '{kind.name}'::text AS kind, {columns} "
-                     f"FROM {kind.table} x, horizon h WHERE {_AFTER} ORDER BY x.txid, x.seq LIMIT %(limit)s")
-    return _merged(parts, "ORDER BY txid, seq\nLIMIT %(limit)s")
+        parts.append(f"SELECT x.txid::text::bigint AS txid, x.seq, '{kind.name}'::text AS kind, {columns}, "
+                     f"x.txid AS x FROM {kind.table} x WHERE {_AFTER} ORDER BY x.txid, x.seq LIMIT %(limit)s")
+    return _merged(parts)
 
 
 @cache
 def feed_head_sql() -> str:
     """The last readable position (highest (txid, seq) below the horizon), its row's time, the horizon."""
-    parts = [f"SELECT x.txid, x.seq, x.{k.time} AS recorded_at FROM {k.table} x, horizon h "
-             f"WHERE x.txid < h.xmin ORDER BY x.txid DESC, x.seq DESC LIMIT 1" for k in KINDS]
+    parts = [f"SELECT x.txid, x.seq, x.{k.time} AS recorded_at FROM {k.table} x "
+             f"WHERE x.txid < (SELECT xmin FROM horizon) ORDER BY x.txid DESC, x.seq DESC LIMIT 1" for k in KINDS]
     union = "\n    UNION ALL\n".join(f"    ({p})" for p in parts)
-    return (f"{_HORIZON}, last AS (\n{union}\n)\n"
+    return ("WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),\n"
+            f"last AS (\n{union}\n)\n"
             "SELECT (SELECT xmin::text::bigint FROM horizon) AS horizon,\n"
             "       l.txid::text::bigint AS txid, l.seq, l.recorded_at\n"
             "FROM (SELECT 1) AS one\n"
@@ -96,9 +101,9 @@ def leaves_sql() -> str:
     """What the tree builder (and verify) hash: each row after a feed position, below the horizon, in
     feed order, with its kind, subject and canonical record made by the server."""
     parts = [f"SELECT x.txid::text::bigint AS txid, x.seq, '{k.name}'::text AS kind, "
-             f"{k.subject or 'NULL::text'} AS subject, ledger_record(x) AS record "
-             f"FROM {k.table} x, horizon h WHERE {_AFTER} ORDER BY x.txid, x.seq LIMIT %(limit)s" for k in KINDS]
-    return _merged(parts, "ORDER BY txid, seq\nLIMIT %(limit)s")
+             f"{k.subject or 'NULL::text'} AS subject, ledger_record(x) AS record, x.txid AS x "
+             f"FROM {k.table} x WHERE {_AFTER} ORDER BY x.txid, x.seq LIMIT %(limit)s" for k in KINDS]
+    return _merged(parts)
 
 
 def chain_records_sql(kind: RecordKind) -> str:

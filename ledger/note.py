@@ -72,7 +72,7 @@ def verifier(name: str, public: Ed25519PublicKey) -> Verifier:
 
 
 def parse_vkey(text: str) -> Verifier:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may hold "+" itself
     if len(parts) != 3:
         raise NoteError(f"{text.strip()!r} is not a verifier key (<name>+<hex key ID>+<base64 key>)")
     name, hex_id, key_text = parts

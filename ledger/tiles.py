@@ -69,7 +69,7 @@ def parse_path(path: str) -> Tile:
     if len(groups) > 1 and groups[0] == "x000":
         raise BadTilePath(f"{path!r}: the index has a leading zero group")
     width = int(width_text) if width_text else WIDTH
-    if width >= WIDTH:
+    if width_text and width >= WIDTH:
         raise BadTilePath(f"{path!r}: a partial tile's width is 1..255")
     return Tile(level, int("".join(g.lstrip("x") for g in groups)), width)
 

@@ -15,11 +15,11 @@ import sys
 
 from auditlog.domain.errors import AuditError, BadInput, ConfigError, InvalidEvent
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli import db, demo, emit, history, ingest, integrity, schemas, snapshot
+from auditlog.investigate.cli import db, demo, emit, evidence, history, ingest, integrity, schemas, snapshot
 from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
-GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, demo)
+GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo)
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without

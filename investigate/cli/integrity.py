@@ -29,10 +29,23 @@ def register(sub: Subparsers) -> None:
                    "its owner only) and the public key beside it (.pub). Refuses to replace an existing key.",
                    ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog keys init",))
     init.set_defaults(handler=run_keys_init)
+    vkey = command(keys_sub, "vkey", "print the verifier key of the signing key (signed-note form)",
+                   "Print <origin>+<8 hex key ID>+<base64(0x01 || Ed25519 public key)>: what an outsider "
+                   "pins to check the log's checkpoints (Go's golang.org/x/mod/sumdb/note reads it too).",
+                   ("auditlog keys vkey > ledger.vkey",))
+    vkey.set_defaults(handler=run_keys_vkey)
+    rotate = command(keys_sub, "rotate", "start a new signing key; the old one stays trusted",
+                     "Move the signing key aside (<key>.<key ID>.retired) and make a new one at "
+                     "AUDITLOG_SIGNING_KEY; both verifier keys go into AUDITLOG_TRUSTED_KEYS, so checkpoints "
+                     "signed before keep verifying. Restart the writer and the tree builder afterwards.",
+                     ("auditlog keys rotate",))
+    rotate.set_defaults(handler=run_keys_rotate)
 
-    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads now",
-                         "Sign the current head and length of every chain, store the checkpoint and append "
-                         "it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does this by itself).",
+    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads and the tree now",
+                         "Sign the current head and length of every chain, and the Merkle tree as built (a "
+                         "tlog-checkpoint signed note, after checking it extends the last one signed); store "
+                         "both and append them to AUDITLOG_CHECKPOINT_EXPORT (the writer and the tree builder "
+                         "also do this by themselves).",
                          ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog checkpoint",))
     checkpoint.set_defaults(handler=run_checkpoint)
 
@@ -71,6 +84,21 @@ def run_keys_init(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.integrity import init_keys
 
     print_lines(text.key_pair(init_keys(settings)))
+    return 0
+
+
+def run_keys_vkey(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.usecases.evidence import current_verifier
+
+    print(current_verifier(settings).vkey())
+    return 0
+
+
+def run_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import text
+    from auditlog.investigate.usecases.evidence import rotate_keys
+
+    print_lines(text.rotated(rotate_keys(settings)))
     return 0
 
 

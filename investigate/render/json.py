@@ -7,6 +7,7 @@ every machine that reads them.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, tzinfo
 from enum import Enum
@@ -19,6 +20,7 @@ from auditlog.investigate.times import show
 
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
     from auditlog.investigate.usecases.contract import SchemaCheck
+    from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof
     from auditlog.investigate.usecases.history import ActorDay, Diff, FieldDiff, StateAnswer, Timeline, WhoPage
     from auditlog.investigate.usecases.integrity import Verification
     from auditlog.ledger.read import LedgerEvent
@@ -155,7 +157,26 @@ def actor_day(answer: ActorDay, tz: tzinfo | None) -> dict[str, Any]:
 def verification(answer: Verification) -> dict[str, Any]:
     return {"ok": answer.ok, "events": answer.events, "chains": answer.chains, "checkpoints": answer.checkpoints,
             "bad_rows": answer.bad_rows, "signatures_checked": answer.signatures_checked,
-            "first_bad": None if answer.first_bad is None else dict(answer.first_bad)}
+            "first_bad": None if answer.first_bad is None else dict(answer.first_bad),
+            "tree": None if answer.tree is None else dict(answer.tree),
+            "other_rows": dict(answer.other_rows or {})}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def inclusion_proof(answer: InclusionProof) -> dict[str, Any]:
+    """``auditlog prove EVENT_ID --json``: everything a verifier needs, nothing it must trust."""
+    return {"event_id": answer.event_id, "index": answer.index, "tree_size": answer.tree_size,
+            "entry": answer.entry.hex(), "record": _b64(answer.record), "proof": [_b64(h) for h in answer.proof],
+            "checkpoint": answer.checkpoint, "vkey": answer.vkey}
+
+
+def consistency_proof(answer: ConsistencyProof) -> dict[str, Any]:
+    return {"old_size": answer.old_size, "new_size": answer.new_size, "old_root": _b64(answer.old_root),
+            "new_root": _b64(answer.new_root), "proof": [_b64(h) for h in answer.proof],
+            "old_checkpoint": answer.old_checkpoint, "new_checkpoint": answer.new_checkpoint}
 
 
 def schema_check(answer: SchemaCheck) -> dict[str, Any]:
