@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, feed, ingest, produce, state, who
+from bench import codec, feed, ingest, produce, state, tree, who
 
 if __name__ == "__main__":
     codec.main()
@@ -9,3 +9,4 @@ if __name__ == "__main__":
     feed.main()
     state.main()
     who.main()
+    tree.main()
