@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import uuid
 from datetime import datetime
 
 from auditlog.ledger.chain import micros
@@ -103,3 +104,47 @@ def parse_leaf(leaf: bytes) -> tuple[str, str | None, int, bytes]:
     if kind is None or record is None:
         raise ValueError("leaf record has no kind or no record")
     return kind.decode("utf-8"), None if subject is None else subject.decode("utf-8"), prev, record
+
+
+_EVENT_FIELDS = ("topic", "actor_id", "actor_kind", "actor_org", "action", "target_type", "target_id", "reason",
+                 "ticket", "payload", "raw_value", "schema_fingerprint")
+_EVENT_MAGICS = {b"auditlog.events.v2\x00": 2, b"auditlog.events.v1\x00": 1}
+
+
+def parse_event_record(record: bytes) -> dict[str, object]:
+    """An event's canonical record (``chain.py``, version 1 or 2) read back: seq, partition,
+    kafka_offset, chain_pos, occurred_us, recorded_us, incarnation (version 2), event_id (the
+    UUID's text) and every field (text as str, bytes as bytes, NULL as None). An offline verifier
+    reads an event from its record, never from anything beside it. ValueError if it is not one."""
+    version = next((v for magic, v in _EVENT_MAGICS.items() if record.startswith(magic)), None)
+    if version is None:
+        raise ValueError("not an auditlog event record (bad magic)")
+    at = len(b"auditlog.events.v2\x00")
+    count = 7 if version == 2 else 6
+    if len(record) < at + 8 * count + 16:
+        raise ValueError("event record is truncated")
+    ints = struct.unpack_from(f">{count}q", record, at)
+    at += 8 * count
+    names = ("seq", "partition", "kafka_offset", "chain_pos", "occurred_us", "recorded_us", "incarnation")
+    out: dict[str, object] = dict(zip(names, ints, strict=False))
+    out["event_id"] = str(uuid.UUID(bytes=record[at:at + 16]))
+    at += 16
+    fields = _EVENT_FIELDS + (("raw_key", "raw_headers") if version == 2 else ())
+    for name in fields:
+        if record[at:at + 4] == _NULL:
+            value: bytes | None = None
+            at += 4
+        else:
+            if len(record) < at + 4:
+                raise ValueError("event record is truncated")
+            (size,) = _LEN.unpack_from(record, at)
+            value = record[at + 4:at + 4 + size]
+            if len(value) != size:
+                raise ValueError("event record is truncated")
+            at += 4 + size
+        text = name not in ("raw_value", "schema_fingerprint", "raw_key", "raw_headers")
+        out[name] = value.decode("utf-8") if text and value is not None else value
+    if at != len(record):
+        raise ValueError("event record has bytes after its last field")
+    out["record_version"] = version
+    return out

@@ -19,6 +19,9 @@ from auditlog.domain.history import Interval, Step
 from auditlog.investigate.times import show
 
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
+    from pathlib import Path
+
+    from auditlog.investigate.usecases.bundle import Bundle, BundleCheck
     from auditlog.investigate.usecases.contract import SchemaCheck
     from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof
     from auditlog.investigate.usecases.history import ActorDay, Diff, FieldDiff, StateAnswer, Timeline, WhoPage
@@ -182,3 +185,15 @@ def consistency_proof(answer: ConsistencyProof) -> dict[str, Any]:
 def schema_check(answer: SchemaCheck) -> dict[str, Any]:
     return {"ok": answer.ok, "problems": [{"reader": p.reader, "writer": p.writer, "path": p.path, "reason": p.reason}
                                           for p in answer.problems]}
+
+
+def bundle_made(answer: Bundle, out: Path) -> dict[str, Any]:
+    return {"account": answer.account, "events": answer.events, "tree_size": answer.tree_size, "file": str(out)}
+
+
+def bundle_check(answer: BundleCheck, tz: tzinfo | None) -> dict[str, Any]:
+    return {"ok": answer.ok, "account": answer.account, "origin": answer.origin, "tree_size": answer.tree_size,
+            "events": [{"index": e.index, "seq": e.seq, "event_id": e.event.event_id,
+                        "occurred_at": show(e.event.occurred_at, tz), "action": e.event.action,
+                        "actor": e.event.actor.id} for e in answer.events],
+            "in_range": answer.in_range, "states_checked": answer.states_checked, "problems": list(answer.problems)}

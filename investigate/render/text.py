@@ -15,8 +15,11 @@ from auditlog.investigate.render.json import field_value
 from auditlog.investigate.times import show, span
 
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
+    from pathlib import Path
+
     from auditlog.consumers.lanes import Tally
     from auditlog.investigate.usecases.admin import Migrated
+    from auditlog.investigate.usecases.bundle import Bundle, BundleCheck
     from auditlog.investigate.usecases.contract import BulkEmitted, SchemaCheck
     from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof, Rotated, TreeBuilt
     from auditlog.investigate.usecases.history import ActorDay, Diff, StateAnswer, Timeline, WhoPage
@@ -265,3 +268,20 @@ def ingested(tally: Tally) -> list[str]:
 def ingest_progress(tally: Tally) -> str:
     """The running count a terminal sees while ingest works (redrawn in place)."""
     return f"\ringested {tally.appended}  rejected {tally.rejected}  duplicates {tally.duplicates}"
+
+
+def bundle_made(answer: Bundle, out: Path) -> list[str]:
+    return [f"wrote {out}: {answer.events} events of {answer.account}, proven in the signed tree of "
+            f"{answer.tree_size} leaves"]
+
+
+def bundle_check(answer: BundleCheck, tz: tzinfo | None) -> list[str]:
+    if not answer.ok:
+        return ["NOT OK: " + (answer.problems[0] if answer.problems else "?"),
+                *[f"  {p}" for p in answer.problems[1:]]]
+    lines = [f"ok: {len(answer.events)} events of {answer.account} ({answer.in_range} in the bundle's range), every "
+             f"one of them up to the seal, proven in the tree of {answer.tree_size} signed for {answer.origin}; "
+             f"{answer.states_checked} state answers recomputed and equal"]
+    rows = [(e.index, show(e.event.occurred_at, tz), e.event.action, e.event.actor.id, e.event.event_id)
+            for e in answer.events]
+    return lines + table(("leaf", "occurred_at", "action", "actor", "event_id"), rows)

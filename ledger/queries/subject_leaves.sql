@@ -1,7 +1,7 @@
--- Every leaf of a subject below a tree size, newest first, with the row's record and (for an
--- event) its payload: what a bundle carries.
+-- Every leaf of a subject below a tree size, newest first, with its row's record: what a bundle
+-- carries. (CASE, not coalesce: ledger_record of a missing row is empty bytes, not NULL.)
 SELECT l.idx, l.seq, l.kind, l.subject, l.prev_idx,
-       coalesce(ledger_record(e), ledger_record(s)) AS record
+       CASE l.kind WHEN 'event' THEN ledger_record(e) WHEN 'seal' THEN ledger_record(s) END AS record
 FROM tree_leaves l
 LEFT JOIN events e ON l.kind = 'event' AND e.seq = l.seq
 LEFT JOIN seals s ON l.kind = 'seal' AND s.seq = l.seq
