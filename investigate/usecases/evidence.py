@@ -133,7 +133,7 @@ def prove(ledger: Ledger, settings: Settings, event_id: str) -> InclusionProof:
         raise AuditError(f"the tree does not prove event {event_id} against its own checkpoint of "
                          f"{signed.size} ({exc}): run `auditlog verify`") from exc
     return InclusionProof(event_id, leaf.index, signed.size, entry, record, tuple(path), signed.note(),
-                          _vkey_if_current(settings))
+                          _signer(settings, signed.note()))
 
 
 @dataclass(frozen=True)
@@ -170,9 +170,10 @@ def prove_consistency(ledger: Ledger, settings: Settings, old_size: int,
                             old_cp.note() if old_cp else None, new_cp.note() if new_cp else None)
 
 
-def _vkey_if_current(settings: Settings) -> str | None:
+def _signer(settings: Settings, signed_note: str) -> str | None:
+    """The verifier key, among the trusted ones, that signed the note (None: none of them)."""
     try:
-        return current_verifier(settings).vkey() if settings.signing_key else None
-    except ConfigError:
+        trusted = trusted_verifiers(settings) or []
+        return note.open_note(signed_note, trusted)[1][0].vkey() if trusted else None
+    except (ConfigError, note.NoteError):
         return None
-
