@@ -36,6 +36,16 @@ def register(sub: Subparsers) -> None:
     prove.add_argument("--json", action="store_true", help="machine-readable output")
     prove.set_defaults(handler=run_prove)
 
+    serve = command(sub, "serve", "serve the transparency log over HTTP (c2sp.org/tlog-tiles under /log/)",
+                    "Serve /log/checkpoint (the newest signed tree checkpoint) and /log/tile/... (hash tiles "
+                    "and entry bundles, written once by the tree builder; full tiles with immutable cache "
+                    "headers). Read-only, hashes only, no token. Binds 127.0.0.1 unless told otherwise.",
+                    ("auditlog serve", "auditlog serve --host 0.0.0.0 --port 8080",
+                     "curl http://127.0.0.1:8080/log/checkpoint"))
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=whole_number, default=8080, help="port (default 8080)")
+    serve.set_defaults(handler=run_serve)
+
     bundle = command(sub, "bundle", "write a self-contained evidence bundle of one account",
                      "Seal the account in the ledger (\"a bundle is made now\"), let the tree take the seal in, "
                      "and write every event of the account up to the seal with its record and inclusion proof, "
@@ -94,6 +104,16 @@ def run_prove(args: argparse.Namespace, settings: Settings) -> int:
     with open_ledger(settings) as ledger:
         proven = prove(ledger, settings, args.event_id)
     return show(args, json.inclusion_proof, text.inclusion_proof, proven)
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from auditlog.investigate.api.app import create_app
+
+    settings.require_database()
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
 
 
 def run_bundle(args: argparse.Namespace, settings: Settings) -> int:

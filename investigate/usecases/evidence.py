@@ -14,7 +14,7 @@ from pathlib import Path
 from auditlog.domain.errors import AuditError, ConfigError
 from auditlog.domain.settings import Settings
 from auditlog.investigate.usecases.refusals import Field, Refused
-from auditlog.ledger import merkle, note, records
+from auditlog.ledger import merkle, note, records, tiles
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.keys import init_key, load_public, public_path
 
@@ -97,6 +97,25 @@ def build_tree(settings: Settings, *, until_idle: bool) -> TreeBuilt:
 
     built = Runner(TreeBuilder(settings)).run(until_idle)
     return TreeBuilt(built.leaves, built.size, built.checkpoints)
+
+
+# -- serving the log ---------------------------------------------------------------------------
+
+def newest_checkpoint(ledger: Ledger, settings: Settings) -> str | None:
+    """The newest signed tree checkpoint's note (None: none signed yet)."""
+    with ledger.reading() as unit:
+        signed = unit.tree_checkpoints(settings.log_origin)
+    return max(signed, key=lambda c: (c.size, c.id or 0)).note() if signed else None
+
+
+def read_tile(ledger: Ledger, wanted: tiles.Tile) -> bytes | None:
+    """A tile exactly as asked (a partial one cut from a wider tile at its place: a prefix of it)."""
+    with ledger.reading() as unit:
+        found = unit.tile(wanted.level, wanted.n, wanted.width)
+    if found is None:
+        return None
+    per = tiles.HASH + 2 if wanted.level == tiles.ENTRIES else tiles.HASH
+    return found[1][:wanted.width * per]
 
 
 # -- proofs --------------------------------------------------------------------------------------

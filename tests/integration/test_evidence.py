@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import subprocess
 import sys
@@ -23,9 +24,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi.testclient import TestClient
 
 from auditlog.consumers.tree_builder import TreeBuilder
 from auditlog.domain.settings import Settings
+from auditlog.investigate.api.app import create_app
 from auditlog.investigate.usecases import evidence
 from auditlog.investigate.usecases.bundle import BundleQuery, check_bundle, make_bundle
 from auditlog.ledger import merkle, note, records, tree
@@ -289,6 +292,44 @@ def test_a_changed_bundle_is_refused(log: tuple[Settings, list[str]], change: st
     document, vkey = _bundle(settings)
     checked = check_bundle(json.dumps(_changed(document, change)), vkey)
     assert not checked.ok and checked.problems
+
+
+def _root_of_hashes(hashes: list[bytes]) -> bytes:
+    """MTH over leaf hashes (RFC 6962 2.1, the split at the largest power of two below n)."""
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(b"\x01" + _root_of_hashes(hashes[:k]) + _root_of_hashes(hashes[k:])).digest()
+
+
+def test_the_log_is_served_as_tlog_tiles(log: tuple[Settings, list[str]]) -> None:
+    """Grows the log past one full tile first (so later tests see a bigger tree)."""
+    settings, _ = log
+    _append(settings, 256, 1000)
+    TreeBuilder(settings).run(until_idle=True)
+    vkey = note.parse_vkey(evidence.current_verifier(settings).vkey())
+    with TestClient(create_app(settings)) as client:
+        served = client.get("/log/checkpoint")
+        assert served.status_code == 200
+        checkpoint = note.open_checkpoint(served.text, ORIGIN, [vkey])
+        size = checkpoint.size
+        assert size > 256
+        full = client.get("/log/tile/0/000")
+        partial = client.get(f"/log/tile/0/001.p/{size - 256}")
+        entries = client.get(f"/log/tile/entries/001.p/{size - 256}")
+        assert (full.status_code, partial.status_code, entries.status_code) == (200, 200, 200)
+        assert "immutable" in full.headers["cache-control"] and "immutable" not in partial.headers["cache-control"]
+        hashes = [full.content[i:i + 32] for i in range(0, len(full.content), 32)]
+        hashes += [partial.content[i:i + 32] for i in range(0, len(partial.content), 32)]
+        assert _root_of_hashes(hashes) == checkpoint.root  # the tiles are the signed tree
+        last = entries.content[-32:]
+        assert entries.content[-34:-32] == b"\x00\x20" and merkle.leaf_hash(last) == hashes[-1]
+        for bad in ("/log/tile/0/002", "/log/tile/0/x000/001", "/log/tile/9/000", "/log/tile/0/001.p/300",
+                    "/log/tile/entries/..%2f..%2fetc", "/log/tile/"):
+            answer = client.get(bad)
+            assert answer.status_code == 404 and answer.text.strip(), bad
 
 
 def test_after_a_key_rotation_old_and_new_checkpoints_verify_and_are_consistent(
