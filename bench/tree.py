@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import socket
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -61,6 +63,39 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99) - 1] * 1000
 
 
+def _served_tiles(settings: Settings, rng: random.Random, full_tiles: int) -> list[float]:
+    """GET random full tiles from ``auditlog serve``'s app under uvicorn, over one kept-alive
+    connection: the time a client waits for each."""
+    import httpx
+    import uvicorn
+
+    from auditlog.investigate.api.app import create_app
+    from auditlog.ledger.tiles import encode_index
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    out = []
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(SAMPLES):
+                path = f"/log/tile/0/{encode_index(rng.randrange(full_tiles))}"
+                t = time.perf_counter()
+                answer = client.get(path)
+                out.append(time.perf_counter() - t)
+                assert answer.status_code == 200 and len(answer.content) == 256 * 32
+    finally:
+        server.should_exit = True
+        thread.join()
+    return out
+
+
 def main() -> None:
     rng = random.Random(ROWS)
     with bench_database("tree") as url, Ledger(url) as ledger, tempfile.TemporaryDirectory() as keys:
@@ -87,6 +122,7 @@ def main() -> None:
             with ledger.reading() as unit:
                 unit.tile(0, n, 256)
             tile_s.append(time.perf_counter() - t)
+        served_s = _served_tiles(settings, rng, full_tiles)
         prove_s = []
         for event_id in ids:
             t = time.perf_counter()
@@ -94,6 +130,7 @@ def main() -> None:
             prove_s.append(time.perf_counter() - t)
     tile_p50, tile_p99 = _percentiles(tile_s)
     prove_p50, prove_p99 = _percentiles(prove_s)
+    served_p50, served_p99 = _percentiles(served_s)
     report("tree", {
         "rows": rows,
         "tree_size": built.size,
@@ -103,6 +140,8 @@ def main() -> None:
         "build_vs_baseline": round((built.size / build_s) / (rows / base_s), 2),
         "tile_read_p50_ms": round(tile_p50, 3),
         "tile_read_p99_ms": round(tile_p99, 3),
+        "tile_http_p50_ms (auditlog serve)": round(served_p50, 3),
+        "tile_http_p99_ms (auditlog serve)": round(served_p99, 3),
         "prove_p50_ms": round(prove_p50, 3),
         "prove_p99_ms": round(prove_p99, 3),
         "target_build_entries_per_s": 200_000,
