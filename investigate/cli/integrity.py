@@ -12,10 +12,12 @@ from auditlog.investigate.cli._options import Subparsers, command, open_ledger, 
 
 def register(sub: Subparsers) -> None:
     verify = command(sub, "verify", "check the hash chains and signed checkpoints",
-                     "Recompute every partition's hash chain and check every signed "
-                     "checkpoint (from the database and the export file). Names the first bad row "
-                     "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong. "
-                     "Signatures are checked with the public key beside AUDITLOG_SIGNING_KEY (its .pub).",
+                     "Recompute every partition's hash chain (and those of rejected messages and seals) and "
+                     "check every signed checkpoint (from the database and the export file); then rebuild the "
+                     "Merkle tree from the ledger and hold every stored tile, root and signed tree checkpoint "
+                     "to it. Names the first bad row (partition, seq, expected vs found), checkpoint or leaf. "
+                     "Exit 1 if anything is wrong. Signatures are checked with the keys in "
+                     "AUDITLOG_TRUSTED_KEYS and the one beside AUDITLOG_SIGNING_KEY (its .pub).",
                      ("auditlog verify", "auditlog verify --json    # exit 1 if not ok",
                       "AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog verify"))
     verify.add_argument("--json", action="store_true",
