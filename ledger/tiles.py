@@ -13,6 +13,7 @@ the moment it is full, the partial tiles of the current size on request, and the
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 from collections.abc import Callable, Iterator
@@ -151,6 +152,23 @@ class Edge:
         self._push(0, h)
         self.size += 1
         return h
+
+    def extend(self, entries: list[bytes]) -> None:
+        """``append`` each entry, in a loop made for the builder: one call per page, not per leaf."""
+        sha256 = hashlib.sha256
+        for entry in entries:
+            h = sha256(b"\x00" + entry).digest()
+            bundle = self.entries
+            bundle.append(entry)
+            if len(bundle) == WIDTH:
+                self.full.append((Tile(ENTRIES, self.size // WIDTH, WIDTH), entries_bundle(bundle)))
+                self.entries = []
+            level0 = self.levels[0]
+            if len(level0) < WIDTH - 1:
+                level0.append(h)  # the common case: the tile does not fill
+            else:
+                self._push(0, h)
+            self.size += 1
 
     def _push(self, level: int, h: bytes) -> None:
         while True:

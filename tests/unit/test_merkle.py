@@ -209,3 +209,22 @@ def test_tile_paths_follow_tlog_tiles(n: int, path: str) -> None:
 def test_bad_tile_paths_are_refused(bad: str) -> None:
     with pytest.raises(tiles.BadTilePath):
         tiles.parse_path(bad)
+
+
+def test_extending_the_edge_by_pages_is_appending_leaf_by_leaf() -> None:
+    entries = [hashlib.sha256(str(i).encode()).digest() for i in range(256 * 256 + 300)]
+    one, paged = tiles.Edge(), tiles.Edge()
+    for e in entries:
+        one.append(e)
+    for start in range(0, len(entries), 1000):
+        paged.extend(entries[start:start + 1000])
+    assert one.take_full() == paged.take_full()
+    assert (one.size, one.root(), one.partial()) == (paged.size, paged.root(), paged.partial())
+
+
+def test_subjects_are_escaped_for_copy() -> None:
+    from auditlog.ledger.tree import _copy_text
+
+    assert _copy_text(None) == "\\N"
+    assert _copy_text("acct-1") == "acct-1"
+    assert _copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
