@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, feed, ingest, oncall, produce, state, who
+from bench import codec, feed, ingest, oncall, produce, state, tree, who
 
 if __name__ == "__main__":
     codec.main()
@@ -10,3 +10,4 @@ if __name__ == "__main__":
     state.main()
     who.main()
     oncall.main()
+    tree.main()

@@ -16,6 +16,7 @@ from auditlog.domain.errors import ConfigError
 
 DEFAULT_TOPIC = "admin-actions"
 DEFAULT_GROUP = "auditlog-ledger-writer"
+DEFAULT_ORIGIN = "auditlog.example.org/ledger"
 
 # name -> what it means; the README and docker-compose.yml use exactly these names
 ENV_VARS: dict[str, str] = {
@@ -30,6 +31,10 @@ ENV_VARS: dict[str, str] = {
     "(default: checkpoints.jsonl beside the signing key)",
     "AUDITLOG_CHECKPOINT_EVERY": "the writer signs a checkpoint after this many new events (default 10000)",
     "AUDITLOG_CHECKPOINT_SECONDS": "... or after this many seconds with new events (default 60)",
+    "AUDITLOG_LOG_ORIGIN": "the transparency log's origin: the first line of its checkpoints and the name of "
+    f"its signing key in signed notes (default {DEFAULT_ORIGIN}; set your own)",
+    "AUDITLOG_TRUSTED_KEYS": "file of verifier keys (`auditlog keys vkey` lines) whose checkpoints verify trusts "
+    "(default: trusted.vkeys beside the signing key; `keys init` and `keys rotate` add to it)",
     "AUDITLOG_KAFKA_SESSION_TIMEOUT_MS": "how long a writer may go silent before its group gives its partitions "
     "to others; heartbeats go every third of it (default 6000)",
     "AUDITLOG_METRICS_PORT": "port of /metrics, /healthz and /readyz of `ingest` and `projections run` "
@@ -58,6 +63,8 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     ready_lag_messages: int = 10_000
     ready_lag_rows: int = 10_000
+    log_origin: str = DEFAULT_ORIGIN
+    trusted_keys: Path | None = None
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -86,6 +93,10 @@ class Settings:
             raise ConfigError(f"KAFKA_BOOTSTRAP_SERVERS: {bootstrap!r} is not a host:port list")
         key = Path(values["AUDITLOG_SIGNING_KEY"]) if values.get("AUDITLOG_SIGNING_KEY") else None
         export = values.get("AUDITLOG_CHECKPOINT_EXPORT")
+        origin = values.get("AUDITLOG_LOG_ORIGIN") or DEFAULT_ORIGIN
+        if any(c.isspace() for c in origin) or "+" in origin:
+            raise ConfigError(f"AUDITLOG_LOG_ORIGIN: {origin!r} must have no spaces and no '+' (it names a key)")
+        trusted = values.get("AUDITLOG_TRUSTED_KEYS")
         return cls(
             database_url=database_url,
             bootstrap_servers=bootstrap,
@@ -101,6 +112,8 @@ class Settings:
             metrics_host=values.get("AUDITLOG_METRICS_HOST") or "127.0.0.1",
             ready_lag_messages=_positive_int(values, "AUDITLOG_READY_LAG_MESSAGES", 10_000),
             ready_lag_rows=_positive_int(values, "AUDITLOG_READY_LAG_ROWS", 10_000),
+            log_origin=origin,
+            trusted_keys=Path(trusted) if trusted else (key.parent / "trusted.vkeys" if key else None),
         )
 
 

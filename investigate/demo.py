@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from auditlog.consumers.ingest import ingest
 from auditlog.domain.errors import AuditError
@@ -21,7 +23,9 @@ from auditlog.investigate.progress import Progress
 from auditlog.investigate.render import text
 from auditlog.investigate.times import show, span
 from auditlog.investigate.usecases.admin import events_recorded, migrate
+from auditlog.investigate.usecases.evidence import build_tree, prove
 from auditlog.investigate.usecases.history import TICK, ActorQuery, StateQuery, WhoQuery, actor_day, state_at, who
+from auditlog.investigate.usecases.integrity import checkpoint, init_keys
 from auditlog.ledger.gateway import Ledger
 from auditlog.producers.producer import AuditProducer
 from auditlog.producers.scenario import DAY, EASTERN, PROTECTED_ACCOUNT, build
@@ -42,8 +46,34 @@ def run_demo(settings: Settings) -> int:
             print("The ledger already holds the whole day; answering from it.\n")
         else:
             _emit_and_ingest(settings, scenario.events)
-        _answer(ledger)
+        culprit_event = _answer(ledger)
+        _evidence(ledger, settings, culprit_event)
     return 0
+
+
+DEMO_KEY = Path(".devstack/keys/ledger.key")  # the demo's own signing key when none is configured
+
+
+def _evidence(ledger: Ledger, settings: Settings, event_id: str) -> None:
+    """The transparency log over the day: grow the tree, sign it, prove the deactivation."""
+    if settings.signing_key is None:
+        key = DEMO_KEY.resolve()
+        settings = replace(settings, signing_key=key, checkpoint_export=key.parent / "checkpoints.jsonl",
+                           trusted_keys=key.parent / "trusted.vkeys")
+        if not key.exists():
+            init_keys(settings)
+    _heading("4. Evidence anyone can check")
+    built = build_tree(settings, until_idle=True)
+    checkpoint(ledger, settings)  # a chain checkpoint too, and the tree's if the builder signed none
+    proof = prove(ledger, settings, event_id)
+    print(f"  the ledger is a transparency log of {built.size} leaves (RFC 6962 tree, c2sp.org/tlog-tiles), "
+          f"signed for {settings.log_origin}")
+    print(f"  the deactivation is leaf {proof.index} of the signed tree of {proof.tree_size}; its proof has "
+          f"{len(proof.proof)} hashes")
+    print(f"  verifier key: {proof.vkey}")
+    print(f"  try: auditlog prove {event_id} --json")
+    print(f"       auditlog bundle {PROTECTED_ACCOUNT} --at 2017-11-02T19:00-04:00 --out hos.bundle.json")
+    print(f"       auditlog verify-bundle hos.bundle.json --vkey '{proof.vkey}'")
 
 
 def _emit_and_ingest(settings: Settings, events: Sequence[AdminAction]) -> None:
@@ -60,7 +90,8 @@ def _emit_and_ingest(settings: Settings, events: Sequence[AdminAction]) -> None:
           f"{stats.rejected} rejected\n")
 
 
-def _answer(ledger: Ledger) -> None:
+def _answer(ledger: Ledger) -> str:
+    """Answer the day's questions; return the deactivation's event ID."""
     day_end = DAY + timedelta(days=1) - TICK
     account = PROTECTED_ACCOUNT
 
@@ -108,6 +139,7 @@ def _answer(ledger: Ledger) -> None:
     print(f"  {len(actions)} actions: " + ", ".join(f"{n} {a}" for a, n in counts.most_common()))
     print()
     _print(text.events_table(actions, EASTERN))
+    return str(deactivations[0].event.event_id)
 
 
 def _print(lines: list[str]) -> None:

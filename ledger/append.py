@@ -20,7 +20,7 @@ import psycopg
 from auditlog.domain.errors import AuditError
 from auditlog.domain.model import AdminAction
 from auditlog.domain.plain import to_plain
-from auditlog.ledger import chain
+from auditlog.ledger import chain, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.payload import jsonb_text
@@ -169,14 +169,37 @@ def _append(
                 for row in rows:
                     copy.write_row(row)
         if rejections:
-            # rare and small, so plain inserts; a message rejected before (by another
-            # group reading the same topic) is already on record and stays as it is
-            cur.executemany(query("insert_rejected"), [
-                {"topic": r.topic, "partition": r.partition, "incarnation": r.incarnation, "offset": r.offset,
-                 "raw_key": r.raw_key, "raw_value": r.raw_value, "raw_headers": r.raw_headers, "reason": r.reason}
-                for r in rejections
-            ])
+            _insert_rejected(conn, rejections)
     return AppendResult(len(fresh), duplicates, len(rejections))
+
+
+def _insert_rejected(conn: psycopg.Connection, rejections: Sequence[Rejection]) -> None:
+    """Rejected messages, each chained on its (topic, partition) rejected chain: rare and small, so
+    plain inserts. The batch holds those chains' locks already (``lock_chains``: every
+    rejection's partition is in the batch). A message rejected before (by another group reading
+    the same topic) is already on record and stays as it is, and its chain does not move."""
+    ordered = sorted(rejections, key=lambda r: (r.topic, r.partition, r.incarnation, r.offset))
+    chains = sorted({(r.topic, r.partition) for r in ordered})
+    params = {"topics": [t for t, _ in chains], "partitions": [p for _, p in chains]}
+    conn.execute(query("lock_chains"), params)  # the writer's batch holds them already; a direct caller may not
+    heads = {(t, p): chain.EMPTY if pos is None else chain.Head(int(pos), bytes(h))
+             for t, p, pos, h in conn.execute(query("rejected_chain_heads"), params).fetchall()}
+    stamp = conn.execute(query("rejected_stamp"), {"n": len(ordered)}).fetchone()
+    assert stamp is not None
+    received_at, seqs, ids = stamp
+    for r, seq, rid in zip(ordered, seqs, ids, strict=True):
+        head = heads[(r.topic, r.partition)]
+        pos = head.pos + 1
+        new_hash = chain.link_record(head.hash, records.rejected_record(
+            seq, rid, r.partition, r.offset, pos, received_at, r.incarnation, r.topic, r.reason, r.raw_key,
+            r.raw_value, r.raw_headers))
+        inserted = conn.execute(query("insert_rejected"), {
+            "id": rid, "seq": seq, "received_at": received_at, "topic": r.topic, "partition": r.partition,
+            "incarnation": r.incarnation, "offset": r.offset, "raw_key": r.raw_key, "raw_value": r.raw_value,
+            "raw_headers": r.raw_headers, "reason": r.reason, "chain_pos": pos, "prev_hash": head.hash,
+            "hash": new_hash}).fetchone()
+        if inserted is not None:
+            heads[(r.topic, r.partition)] = chain.Head(pos, new_hash)
 
 
 def _advance_offsets(conn: psycopg.Connection, group: str, ranges: Mapping[tuple[str, int], OffsetRange]) -> None:

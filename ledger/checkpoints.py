@@ -2,8 +2,13 @@
 
 A checkpoint's body is canonical JSON (sorted keys, no spaces, UTF-8)::
 
-    {"chains": [{"count": N, "head_hash": "<hex>", "head_seq": S, "partition": P, "topic": T}, ...],
-     "created_at": "<ISO-8601>", "events": <sum of counts>, "v": 1}
+    {"chains": [{"count": N, "head_hash": "<hex>", "head_seq": S, "kind": K, "partition": P, "topic": T}, ...],
+     "created_at": "<ISO-8601>", "events": <sum of the event chains' counts>, "v": 2}
+
+with one chain per record kind and name (``ledger/kinds.py``: events and rejected messages per
+topic and partition, one chain of seals with topic "" and partition 0). Version 1 bodies (before
+migration 006) have no ``kind``: every chain in them is an event chain, and they verify as they
+always did. Tree checkpoints (signed notes) are another kind of row: ``tree_checkpoints.py``.
 
 It is stored in ``checkpoints`` and then appended, as one JSON line
 ``{"id", "key_id", "body", "signature"}`` (body as text, signature in hex), to
@@ -29,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from auditlog.domain.errors import AuditError
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.keys import key_id
+from auditlog.ledger.kinds import EVENT, KINDS, chain_heads_sql
 from auditlog.ledger.sql import query
 
 
@@ -39,6 +45,7 @@ class ChainHead:
     count: int
     head_seq: int
     head_hash: bytes
+    kind: str = "event"
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class SignedCheckpoint:
         try:
             data = json.loads(self.body)
             return [ChainHead(c["topic"], int(c["partition"]), int(c["count"]), int(c["head_seq"]),
-                              bytes.fromhex(c["head_hash"])) for c in data["chains"]]
+                              bytes.fromhex(c["head_hash"]), c.get("kind", "event")) for c in data["chains"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise AuditError(f"checkpoint {self.id}: unreadable body: {exc}") from exc
 
@@ -71,10 +78,10 @@ class SignedCheckpoint:
 
 
 def canonical_body(created_at: datetime, heads: list[ChainHead]) -> bytes:
-    chains = [{"topic": h.topic, "partition": h.partition, "count": h.count, "head_seq": h.head_seq,
-               "head_hash": h.head_hash.hex()} for h in heads]
-    body: dict[str, Any] = {"v": 1, "created_at": created_at.isoformat(),
-                            "events": sum(h.count for h in heads), "chains": chains}
+    chains = [{"kind": h.kind, "topic": h.topic, "partition": h.partition, "count": h.count,
+               "head_seq": h.head_seq, "head_hash": h.head_hash.hex()} for h in heads]
+    body: dict[str, Any] = {"v": 2, "created_at": created_at.isoformat(),
+                            "events": sum(h.count for h in heads if h.kind == "event"), "chains": chains}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -88,10 +95,13 @@ def sign(conn: psycopg.Connection, key: Ed25519PrivateKey) -> SignedCheckpoint |
     with translated_errors():
         conn.execute(query("durable_commit"))
         rows = conn.execute(query("checkpoint_heads")).fetchall()
-        if not rows:
-            return None
-        created_at: datetime = rows[0][0]
         heads = [ChainHead(t, int(p), int(pos), int(seq), bytes(h)) for _, t, p, seq, pos, h in rows]
+        heads += other_chain_heads(conn)
+        if not heads:
+            return None
+        now = conn.execute("SELECT now()").fetchone()
+        assert now is not None
+        created_at: datetime = now[0]
         body = canonical_body(created_at, heads)
         signature = key.sign(body)
         kid = key_id(key.public_key())
@@ -101,12 +111,29 @@ def sign(conn: psycopg.Connection, key: Ed25519PrivateKey) -> SignedCheckpoint |
     return SignedCheckpoint(int(row[0]), kid, body, signature)
 
 
+def other_chain_heads(conn: psycopg.Connection) -> list[ChainHead]:
+    """The heads of every chain of the kinds other than events."""
+    heads = []
+    for kind in KINDS:
+        if kind is EVENT:
+            continue
+        for row in conn.execute(chain_heads_sql(kind)).fetchall():
+            *name, seq, pos, head_hash = row
+            topic, partition = (str(name[0]), int(name[1])) if kind.chain else ("", 0)
+            heads.append(ChainHead(topic, partition, int(pos), int(seq), bytes(head_hash), kind.name))
+    return heads
+
+
 def append_export(path: Path, checkpoint: SignedCheckpoint) -> None:
+    append_line(path, checkpoint.export_line())
+
+
+def append_line(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # one write() of one line with O_APPEND: concurrent writers never interleave lines
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
-        os.write(fd, checkpoint.export_line().encode("utf-8"))
+        os.write(fd, line.encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -130,6 +157,8 @@ def _read_export(path: Path) -> Iterator[SignedCheckpoint]:
                 continue
             try:
                 data = json.loads(line)
+                if data.get("kind") == "tree":
+                    continue  # a tree checkpoint (tree_checkpoints.exported)
                 yield SignedCheckpoint(data.get("id"), data["key_id"], data["body"].encode("utf-8"),
                                        bytes.fromhex(data["signature"]))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:

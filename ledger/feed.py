@@ -1,4 +1,4 @@
-"""The ledger feed: every ledger row (events and rejected messages) in one order, read after a
+"""The ledger feed: every ledger row (events, rejected messages, seals: ``ledger/kinds.py``) in one order, read after a
 position, never skipping a row that commits late and never giving a row twice.
 
 Why not ``seq > last``: ``seq`` is allocated when a batch starts and becomes visible when
@@ -41,6 +41,7 @@ from psycopg.types.string import TextLoader
 from auditlog.domain.model import AdminAction
 from auditlog.domain.plain import from_plain
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.kinds import feed_head_sql, feed_rows_sql
 from auditlog.ledger.locks import FEED_CONSUMER
 from auditlog.ledger.sql import query
 
@@ -62,12 +63,13 @@ START = Position(0, 0)
 
 class FeedRow(NamedTuple):
     position: Position
-    kind: str  # "event" or "rejected"
+    kind: str  # a record kind's name (ledger/kinds.py): "event", "rejected", "seal"
     recorded_at: datetime
-    topic: str
-    partition: int
-    incarnation: int
-    kafka_offset: int
+    # an event's or a rejected message's coordinates (None for kinds that came from no topic)
+    topic: str | None
+    partition: int | None
+    incarnation: int | None
+    kafka_offset: int | None
     # an event's payload as the JSON text the ledger stores: decoding it costs more than reading
     # the row (the feed reads ~150,000 rows/s as text, ~60,000 as dicts), so consumers that need
     # the event ask for it (``event()``) and the others never pay
@@ -105,13 +107,13 @@ def read(conn: psycopg.Connection, after: Position, limit: int = 5000) -> list[F
     params = {"txid": str(after.txid), "seq": after.seq, "limit": limit}
     with translated_errors(), conn.cursor(row_factory=tuple_row) as cur:  # plain tuples: this runs per row
         cur.adapters.register_loader("jsonb", TextLoader)  # this cursor only: the payload stays text
-        rows = cur.execute(query("feed_rows"), params).fetchall()
+        rows = cur.execute(feed_rows_sql(), params).fetchall()
     return [FeedRow(Position(r[0], r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
 
 
 def head(conn: psycopg.Connection) -> Head:
     with translated_errors():
-        row = conn.execute(query("feed_head")).fetchone()
+        row = conn.execute(feed_head_sql()).fetchone()
     assert row is not None
     horizon, txid, seq, recorded_at = row
     return Head(None if txid is None else Position(txid, seq), recorded_at, horizon)

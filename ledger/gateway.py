@@ -27,7 +27,7 @@ from psycopg.rows import namedtuple_row
 
 from auditlog.domain.errors import AuditError, ServiceUnavailable
 from auditlog.domain.settings import Settings
-from auditlog.ledger import checkpoints, feed, roles
+from auditlog.ledger import checkpoints, feed, roles, tree_checkpoints
 from auditlog.ledger.db import first_line, translated_errors
 from auditlog.ledger.migrate import Migration, migrate
 from auditlog.ledger.units import ProjectUnit, ReadUnit, WriteUnit
@@ -113,6 +113,16 @@ class Ledger:
             signed = unit.sign_checkpoint(key)
         if signed is not None and export is not None:
             checkpoints.append_export(export, signed)
+        return signed
+
+    def sign_tree(self, key: Ed25519PrivateKey, origin: str,
+                  export: Path | None) -> tree_checkpoints.TreeCheckpoint | None:
+        """Sign the tree the builder last committed (consistent with every checkpoint before, or
+        refused); append it to ``export`` once committed. None: nothing new to sign."""
+        with self.writing() as unit:
+            signed = unit.sign_tree_checkpoint(key, origin)
+        if signed is not None and export is not None:
+            tree_checkpoints.append_export(export, signed)
         return signed
 
     def claim(self, consumer: str) -> None:

@@ -34,7 +34,19 @@ INSERT_FENCE = LockKey(
     "no seq can be allocated but uncommitted while a snapshot watermark is read",
 )
 
-KEYS = (MIGRATE, INSERT_FENCE)
+SEAL_CHAIN = LockKey(
+    "seal chain", 0x7365616C73,  # "seals"
+    "ledger.seals.seal, transaction-scoped, exclusive",
+    "the one hash chain of seals grows by one row at a time",
+)
+
+TREE_SIGN = LockKey(
+    "tree signer", 0x7472656573,  # "trees"
+    "ledger.tree_checkpoints.sign, transaction-scoped, exclusive",
+    "two signers never both check against the same last checkpoint and sign two different trees",
+)
+
+KEYS = (MIGRATE, INSERT_FENCE, SEAL_CHAIN, TREE_SIGN)
 
 
 @dataclass(frozen=True)

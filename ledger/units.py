@@ -26,12 +26,17 @@ from auditlog.ledger import (
     projections,
     read,
     rejected,
+    seals,
     snapshots,
     state,
+    tiles,
+    tree,
+    tree_checkpoints,
     verify,
 )
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.sql import query
+from auditlog.ledger.tree_checkpoints import TreeCheckpoint
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -69,9 +74,12 @@ class ReadUnit:
 
     # -- integrity ----------------------------------------------------------------
 
-    def verify(self, *, public_key: Ed25519PublicKey | None, exported: Sequence[checkpoints.SignedCheckpoint] = (),
-               progress: Callable[[int, int], None] | None = None) -> verify.Report:
-        return verify.verify(self.conn, public_key=public_key, exported=exported, progress=progress)
+    def verify(self, *, public_key: Ed25519PublicKey | None = None, keys: Sequence[Ed25519PublicKey] | None = None,
+               exported: Sequence[checkpoints.SignedCheckpoint] = (),
+               progress: Callable[[int, int], None] | None = None, origin: str | None = None,
+               exported_notes: Sequence[str] = ()) -> verify.Report:
+        return verify.verify(self.conn, public_key=public_key, keys=keys, exported=exported, progress=progress,
+                             origin=origin, exported_notes=exported_notes)
 
     def checkpoints(self) -> list[checkpoints.SignedCheckpoint]:
         return checkpoints.stored(self.conn)
@@ -160,6 +168,42 @@ class ReadUnit:
     def partition_messages(self, topic: str, partition: int, incarnation: int) -> Iterator[messages.StoredMessage]:
         """Streamed: iterate inside the unit."""
         return messages.partition_messages(self.conn, topic, partition, incarnation)
+    # -- the Merkle tree ------------------------------------------------------------------
+
+    def tree_size(self) -> tuple[int, bytes]:
+        """The size the builder last committed and its root."""
+        return tree.size(self.conn)
+
+    def tree_root_at(self, size: int) -> bytes | None:
+        return tree.root_at(self.conn, size)
+
+    def tree_edge(self, size: int) -> tiles.Edge:
+        return tree.edge(self.conn, size)
+
+    def tree_leaves(self, after: feed.Position, limit: int) -> list[tree.LedgerLeaf]:
+        return tree.leaves(self.conn, after, limit)
+
+    def subject_heads(self, subjects: Sequence[str]) -> dict[str, int]:
+        return tree.subject_heads(self.conn, subjects)
+
+    def tile(self, level: int, n: int, width: int) -> tuple[int, bytes] | None:
+        return tree.tile(self.conn, level, n, width)
+
+    def tile_cache(self) -> tree.TileCache:
+        return tree.TileCache(self.conn)
+
+    def leaf_of_event(self, event_id: str) -> tree.Leaf | None:
+        return tree.leaf_of_event(self.conn, event_id)
+
+    def subject_leaves(self, subject: str, below: int) -> list[tree.Leaf]:
+        return tree.subject_leaves(self.conn, subject, below)
+
+    def tree_checkpoints(self, origin: str) -> list[TreeCheckpoint]:
+        return tree_checkpoints.stored(self.conn, origin)
+
+    def tree_checkpoint_covering(self, index: int, origin: str, *,
+                                 smallest: bool = False) -> TreeCheckpoint | None:
+        return tree_checkpoints.covering(self.conn, index, origin, smallest=smallest)
 
 
 class WriteUnit(ReadUnit):
@@ -170,6 +214,17 @@ class WriteUnit(ReadUnit):
     def sign_checkpoint(self, key: Ed25519PrivateKey) -> checkpoints.SignedCheckpoint | None:
         """Prefer ``Ledger.checkpoint``, which also exports it once committed."""
         return checkpoints.sign(self.conn, key)
+
+    def sign_tree_checkpoint(self, key: Ed25519PrivateKey, origin: str) -> TreeCheckpoint | None:
+        """Prefer ``Ledger.sign_tree``, which also exports it once committed."""
+        return tree_checkpoints.sign(self.conn, key, origin)
+
+    def store_tree(self, leaves: Sequence[tuple[int, int, str, str | None, int]],
+                   new_tiles: Sequence[tuple[tiles.Tile, bytes]], size: int, root: bytes) -> None:
+        tree.store(self.conn, leaves, new_tiles, size, root)
+
+    def seal(self, subject: str, purpose: str) -> seals.Seal:
+        return seals.seal(self.conn, subject, purpose)
 
     def record_incarnation(self, change: offsets.IncarnationChange) -> bool:
         return offsets.record_incarnation(self.conn, change)

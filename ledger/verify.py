@@ -7,8 +7,11 @@ far: ``chain_pos`` is one more, ``prev_hash`` is the previous row's hash, and
 ``hash`` is SHA-256(prev_hash || record), computed here. Then each checkpoint,
 from the database and from the export file: its signature, that the file's are
 all still in the database, and that its chains still have the row it signed at
-that position with that hash. The report names the first bad row in ledger
-order, else the first bad checkpoint.
+that position with that hash. The other record kinds' chains (rejected messages,
+seals: ``ledger/kinds.py``) are checked the same way, then the Merkle tree is rebuilt
+from the ledger and held against the stored one and the signed tree checkpoints
+(``verify_tree.py``). The report names the first bad row in ledger order, else the
+first bad checkpoint, else the first problem of the tree.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditlog.ledger import chain
+from auditlog.ledger import chain, note
 from auditlog.ledger.checkpoints import ChainHead, SignedCheckpoint, stored
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.kinds import BY_NAME, EVENT, KINDS, chain_records_sql
 from auditlog.ledger.sql import query
+from auditlog.ledger.verify_tree import TreeReport, verify_tree
 
 _PROGRESS_EVERY = 20_000  # rows between progress calls
 # the columns of chain_records.sql: a binary COPY does not say what they are
@@ -40,10 +45,14 @@ class Report:
     signatures_checked: bool = False
     first_bad: dict[str, Any] | None = None
     checkpoint_problems: list[dict[str, Any]] = field(default_factory=list)
+    other_rows: dict[str, int] = field(default_factory=dict)  # rows of each other kind
+    unchained: int = 0  # rejected rows written before migration 006 (no chain)
+    tree: TreeReport | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "chains": self.chains, "checkpoints": self.checkpoints,
-                "bad_rows": self.bad_rows,
+                "bad_rows": self.bad_rows, "other_rows": self.other_rows, "unchained": self.unchained,
+                "tree": self.tree.as_json() if self.tree else None,
                 "signatures_checked": self.signatures_checked, "first_bad": self.first_bad}
 
 
@@ -57,23 +66,46 @@ class _Expectation:
 def verify(
     conn: psycopg.Connection,
     *,
-    public_key: Ed25519PublicKey | None,
+    public_key: Ed25519PublicKey | None = None,
+    keys: Sequence[Ed25519PublicKey] | None = None,
     exported: Sequence[SignedCheckpoint] = (),
     progress: Callable[[int, int], None] | None = None,
+    origin: str | None = None,
+    exported_notes: Sequence[str] = (),
 ) -> Report:
-    """Verify the whole ledger; ``progress(done, total)`` is called every few thousand rows."""
-    report = Report(signatures_checked=public_key is not None)
+    """Verify the whole ledger; ``progress(done, total)`` is called every few thousand rows.
+    ``keys``: every trusted public key (``public_key``: the one of before key rotation); none:
+    signatures are not checked. ``origin``: the log's, whose tree checkpoints are checked (None:
+    the tree is not)."""
+    trusted = list(keys) if keys is not None else ([public_key] if public_key is not None else None)
+    report = Report(signatures_checked=trusted is not None)
     in_db = stored(conn)
-    checkpoints = _checked_checkpoints(in_db, exported, public_key, report)
+    checkpoints = _checked_checkpoints(in_db, exported, trusted, report)
     expected: dict[tuple[str, int, int], list[_Expectation]] = {}
+    other: dict[tuple[str, str, int], list[_Expectation]] = {}
     for cp in checkpoints:
         for head in cp.chains():
-            expected.setdefault((head.topic, head.partition, head.count), []).append(_Expectation(cp, head))
+            if head.kind == EVENT.name:
+                expected.setdefault((head.topic, head.partition, head.count), []).append(_Expectation(cp, head))
+            else:
+                other.setdefault((head.kind, _chain_name(head), head.count), []).append(_Expectation(cp, head))
     with translated_errors():
         # counting is a pass over the table of its own: only a progress bar needs it
         total = int(conn.execute(query("count_events")).fetchone()[0]) if progress else 0  # type: ignore[index]
         heads = _scan(conn, report, expected, total, progress)
     report.chains = len(heads)
+    other_heads = _scan_other_kinds(conn, report, other)
+    report.chains += len(other_heads)
+    for (kind, name, count), items in sorted(other.items()):
+        for item in items:
+            have = other_heads.get((kind, name), chain.EMPTY).pos
+            if item.found is None:
+                _checkpoint_problem(report, item.checkpoint, "chain is shorter than the checkpoint says",
+                                    chain_kind=kind, chain=name, expected={"count": count}, found={"count": have})
+            elif item.found != item.head.head_hash:
+                _checkpoint_problem(report, item.checkpoint, "row at the checkpoint's head has another hash",
+                                    chain_kind=kind, chain=name, seq=item.head.head_seq,
+                                    expected=item.head.head_hash.hex(), found=item.found.hex())
     for (topic, partition, count), items in sorted(expected.items()):
         for item in items:
             if item.found is None:
@@ -87,8 +119,50 @@ def verify(
                                     expected=item.head.head_hash.hex(), found=item.found.hex())
     if report.first_bad is None and report.checkpoint_problems:
         report.first_bad = report.checkpoint_problems[0]
+    if origin is not None:
+        verifiers = None if trusted is None else [note.verifier(origin, k) for k in trusted]
+        report.tree = verify_tree(conn, origin=origin, trusted=verifiers, exported=exported_notes)
+        if report.first_bad is None and report.tree.problems:
+            report.first_bad = report.tree.problems[0]
     report.ok = report.first_bad is None
     return report
+
+
+def _chain_name(head: ChainHead) -> str:
+    return f"{head.topic}/{head.partition}" if BY_NAME[head.kind].chain else ""
+
+
+def _scan_other_kinds(conn: psycopg.Connection, report: Report,
+                      expected: dict[tuple[str, str, int], list[_Expectation]]) -> dict[tuple[str, str], chain.Head]:
+    """The chains of every kind but events (a few rows: a plain loop)."""
+    heads: dict[tuple[str, str], chain.Head] = {}
+    for kind in KINDS:
+        if kind is EVENT:
+            continue
+        count = 0
+        with translated_errors():
+            rows = conn.execute(chain_records_sql(kind), binary=True)
+            for name, seq, pos, record, prev_hash, stored_hash in rows:
+                count += 1
+                key = (kind.name, name)
+                head = heads.get(key, chain.EMPTY)
+                if pos is None and key not in heads:
+                    report.unchained += 1  # written before its kind had a chain
+                    continue
+                if pos is None or pos != head.pos + 1 or prev_hash != head.hash \
+                        or chain.link_record(head.hash, record) != stored_hash:
+                    report.bad_rows += 1
+                    if report.first_bad is None:
+                        report.first_bad = {"kind": "row", "record_kind": kind.name, "chain": name, "seq": seq,
+                                            "problem": "the row does not follow its chain (changed, missing "
+                                                       "or moved)"}
+                    if pos is None or stored_hash is None:
+                        continue
+                heads[key] = chain.Head(int(pos), bytes(stored_hash))
+                for item in expected.get((kind.name, name, int(pos)), []):
+                    item.found = bytes(stored_hash)
+        report.other_rows[kind.name] = count
+    return heads
 
 
 def _scan(
@@ -148,7 +222,7 @@ def _row_problem(report: Report, row: Sequence[Any], head: chain.Head) -> None:
 
 def _checked_checkpoints(
     in_db: Sequence[SignedCheckpoint], exported: Sequence[SignedCheckpoint],
-    public_key: Ed25519PublicKey | None, report: Report,
+    trusted: Sequence[Ed25519PublicKey] | None, report: Report,
 ) -> list[SignedCheckpoint]:
     """Every distinct checkpoint whose signature holds; problems for the others."""
     db_keys = {(cp.body, cp.signature) for cp in in_db}
@@ -161,7 +235,7 @@ def _checked_checkpoints(
         if (cp.body, cp.signature) in seen:
             continue
         seen.add((cp.body, cp.signature))
-        if public_key is not None and not cp.signed_by(public_key):
+        if trusted is not None and not any(cp.signed_by(key) for key in trusted):
             _checkpoint_problem(report, cp, "signature does not verify with the signing key")
             continue
         good.append(cp)

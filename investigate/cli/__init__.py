@@ -19,6 +19,7 @@ from auditlog.investigate.cli import (
     db,
     demo,
     emit,
+    evidence,
     history,
     ingest,
     integrity,
@@ -32,7 +33,7 @@ from auditlog.investigate.cli import (
 from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
-GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, demo, projections, lag, rejected, replay)
+GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay)
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without

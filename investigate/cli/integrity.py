@@ -12,10 +12,12 @@ from auditlog.investigate.cli._options import Subparsers, command, open_ledger, 
 
 def register(sub: Subparsers) -> None:
     verify = command(sub, "verify", "check the hash chains and signed checkpoints",
-                     "Recompute every partition's hash chain and check every signed "
-                     "checkpoint (from the database and the export file). Names the first bad row "
-                     "(partition, seq, expected vs found) or checkpoint. Exit 1 if anything is wrong. "
-                     "Signatures are checked with the public key beside AUDITLOG_SIGNING_KEY (its .pub).",
+                     "Recompute every partition's hash chain (and those of rejected messages and seals) and "
+                     "check every signed checkpoint (from the database and the export file); then rebuild the "
+                     "Merkle tree from the ledger and hold every stored tile, root and signed tree checkpoint "
+                     "to it. Names the first bad row (partition, seq, expected vs found), checkpoint or leaf. "
+                     "Exit 1 if anything is wrong. Signatures are checked with the keys in "
+                     "AUDITLOG_TRUSTED_KEYS and the one beside AUDITLOG_SIGNING_KEY (its .pub).",
                      ("auditlog verify", "auditlog verify --json    # exit 1 if not ok",
                       "AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog verify"))
     verify.add_argument("--json", action="store_true",
@@ -29,10 +31,23 @@ def register(sub: Subparsers) -> None:
                    "its owner only) and the public key beside it (.pub). Refuses to replace an existing key.",
                    ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog keys init",))
     init.set_defaults(handler=run_keys_init)
+    vkey = command(keys_sub, "vkey", "print the verifier key of the signing key (signed-note form)",
+                   "Print <origin>+<8 hex key ID>+<base64(0x01 || Ed25519 public key)>: what an outsider "
+                   "pins to check the log's checkpoints (Go's golang.org/x/mod/sumdb/note reads it too).",
+                   ("auditlog keys vkey > ledger.vkey",))
+    vkey.set_defaults(handler=run_keys_vkey)
+    rotate = command(keys_sub, "rotate", "start a new signing key; the old one stays trusted",
+                     "Move the signing key aside (<key>.<key ID>.retired) and make a new one at "
+                     "AUDITLOG_SIGNING_KEY; both verifier keys go into AUDITLOG_TRUSTED_KEYS, so checkpoints "
+                     "signed before keep verifying. Restart the writer and the tree builder afterwards.",
+                     ("auditlog keys rotate",))
+    rotate.set_defaults(handler=run_keys_rotate)
 
-    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads now",
-                         "Sign the current head and length of every chain, store the checkpoint and append "
-                         "it to AUDITLOG_CHECKPOINT_EXPORT (the writer also does this by itself).",
+    checkpoint = command(sub, "checkpoint", "sign a checkpoint of the chain heads and the tree now",
+                         "Sign the current head and length of every chain, and the Merkle tree as built (a "
+                         "tlog-checkpoint signed note, after checking it extends the last one signed); store "
+                         "both and append them to AUDITLOG_CHECKPOINT_EXPORT (the writer and the tree builder "
+                         "also do this by themselves).",
                          ("AUDITLOG_SIGNING_KEY=$PWD/.devstack/keys/ledger.key auditlog checkpoint",))
     checkpoint.set_defaults(handler=run_checkpoint)
 
@@ -71,6 +86,21 @@ def run_keys_init(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.integrity import init_keys
 
     print_lines(text.key_pair(init_keys(settings)))
+    return 0
+
+
+def run_keys_vkey(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.usecases.evidence import current_verifier
+
+    print(current_verifier(settings).vkey())
+    return 0
+
+
+def run_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from auditlog.investigate.render import text
+    from auditlog.investigate.usecases.evidence import rotate_keys
+
+    print_lines(text.rotated(rotate_keys(settings)))
     return 0
 
 

@@ -7,6 +7,7 @@ every machine that reads them.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, tzinfo
 from enum import Enum
@@ -18,7 +19,11 @@ from auditlog.domain.history import Interval, Step
 from auditlog.investigate.times import show
 
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
+    from pathlib import Path
+
+    from auditlog.investigate.usecases.bundle import Bundle, BundleCheck
     from auditlog.investigate.usecases.contract import SchemaCheck
+    from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof
     from auditlog.investigate.usecases.history import ActorDay, Diff, FieldDiff, StateAnswer, Timeline, WhoPage
     from auditlog.investigate.usecases.integrity import Verification
     from auditlog.ledger.read import LedgerEvent
@@ -155,9 +160,40 @@ def actor_day(answer: ActorDay, tz: tzinfo | None) -> dict[str, Any]:
 def verification(answer: Verification) -> dict[str, Any]:
     return {"ok": answer.ok, "events": answer.events, "chains": answer.chains, "checkpoints": answer.checkpoints,
             "bad_rows": answer.bad_rows, "signatures_checked": answer.signatures_checked,
-            "first_bad": None if answer.first_bad is None else dict(answer.first_bad)}
+            "first_bad": None if answer.first_bad is None else dict(answer.first_bad),
+            "tree": None if answer.tree is None else dict(answer.tree),
+            "other_rows": dict(answer.other_rows or {})}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def inclusion_proof(answer: InclusionProof) -> dict[str, Any]:
+    """``auditlog prove EVENT_ID --json``: everything a verifier needs, nothing it must trust."""
+    return {"event_id": answer.event_id, "index": answer.index, "tree_size": answer.tree_size,
+            "entry": answer.entry.hex(), "record": _b64(answer.record), "proof": [_b64(h) for h in answer.proof],
+            "checkpoint": answer.checkpoint, "vkey": answer.vkey}
+
+
+def consistency_proof(answer: ConsistencyProof) -> dict[str, Any]:
+    return {"old_size": answer.old_size, "new_size": answer.new_size, "old_root": _b64(answer.old_root),
+            "new_root": _b64(answer.new_root), "proof": [_b64(h) for h in answer.proof],
+            "old_checkpoint": answer.old_checkpoint, "new_checkpoint": answer.new_checkpoint}
 
 
 def schema_check(answer: SchemaCheck) -> dict[str, Any]:
     return {"ok": answer.ok, "problems": [{"reader": p.reader, "writer": p.writer, "path": p.path, "reason": p.reason}
                                           for p in answer.problems]}
+
+
+def bundle_made(answer: Bundle, out: Path) -> dict[str, Any]:
+    return {"account": answer.account, "events": answer.events, "tree_size": answer.tree_size, "file": str(out)}
+
+
+def bundle_check(answer: BundleCheck, tz: tzinfo | None) -> dict[str, Any]:
+    return {"ok": answer.ok, "account": answer.account, "origin": answer.origin, "tree_size": answer.tree_size,
+            "events": [{"index": e.index, "seq": e.seq, "event_id": e.event.event_id,
+                        "occurred_at": show(e.event.occurred_at, tz), "action": e.event.action,
+                        "actor": e.event.actor.id} for e in answer.events],
+            "in_range": answer.in_range, "states_checked": answer.states_checked, "problems": list(answer.problems)}

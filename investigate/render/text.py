@@ -15,9 +15,13 @@ from auditlog.investigate.render.json import field_value
 from auditlog.investigate.times import show, span
 
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
+    from pathlib import Path
+
     from auditlog.consumers.lanes import Tally
     from auditlog.investigate.usecases.admin import Migrated
+    from auditlog.investigate.usecases.bundle import Bundle, BundleCheck
     from auditlog.investigate.usecases.contract import BulkEmitted, SchemaCheck
+    from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof, Rotated, TreeBuilt
     from auditlog.investigate.usecases.history import ActorDay, Diff, StateAnswer, Timeline, WhoPage
     from auditlog.investigate.usecases.integrity import Checkpointed, KeyPair, Verification
     from auditlog.investigate.usecases.snapshots import SnapshotsWritten
@@ -171,11 +175,15 @@ def snapshots_written(answer: SnapshotsWritten) -> list[str]:
 def verification(answer: Verification) -> list[str]:
     if answer.ok:
         lines = [f"ok: {answer.events} events in {answer.chains} chains verify; {answer.checkpoints} checkpoints hold"]
+        if answer.tree is not None:
+            lines.append(f"ok: the Merkle tree of {answer.tree['size']} leaves is the ledger's; "
+                         f"{answer.tree['checkpoints']} tree checkpoints hold")
     else:
         bad = answer.first_bad or {}
         lines = [f"NOT OK: {bad.get('problem')}"]
         lines += [f"  {name:12} {bad[name]}" for name in
-                  ("checkpoint", "topic", "partition", "seq", "kafka_offset", "expected", "found") if name in bad]
+                  ("checkpoint", "record_kind", "chain", "topic", "partition", "seq", "index", "size",
+                   "kafka_offset", "expected", "found") if name in bad]
         lines.append(f"({answer.events} events read, {answer.bad_rows} bad rows, "
                      f"{len(answer.checkpoint_problems)} checkpoint problems)")
     if not answer.signatures_checked:
@@ -186,8 +194,39 @@ def verification(answer: Verification) -> list[str]:
 def checkpointed(answer: Checkpointed) -> list[str]:
     if not answer.signed:
         return ["the ledger is empty: nothing to sign"]
-    return [f"checkpoint {answer.checkpoint_id}: {answer.events} events in {answer.chains} chains, "
-            f"exported to {answer.exported_to or '(no export file)'}"]
+    lines = [f"checkpoint {answer.checkpoint_id}: {answer.events} events in {answer.chains} chains, "
+             f"exported to {answer.exported_to or '(no export file)'}"]
+    if answer.tree_size is not None:
+        lines.append(f"tree checkpoint: {answer.tree_size} leaves, signed note exported beside it")
+    return lines
+
+
+def tree_built(answer: TreeBuilt) -> list[str]:
+    return [f"tree: {answer.size} leaves ({answer.leaves} added), {answer.checkpoints} tree checkpoints signed"]
+
+
+def inclusion_proof(answer: InclusionProof) -> list[str]:
+    import base64
+
+    lines = [f"event {answer.event_id} is leaf {answer.index} of the tree of {answer.tree_size}",
+             f"entry   {answer.entry.hex()}", "proof   (leaf side first)"]
+    lines += [f"  {base64.b64encode(h).decode()}" for h in answer.proof]
+    lines += ["checkpoint", *[f"  {line}" for line in answer.checkpoint.rstrip("\n").split("\n")]]
+    return lines
+
+
+def consistency_proof(answer: ConsistencyProof) -> list[str]:
+    import base64
+
+    lines = [f"the tree of {answer.new_size} extends the tree of {answer.old_size}",
+             f"old root {base64.b64encode(answer.old_root).decode()}",
+             f"new root {base64.b64encode(answer.new_root).decode()}", "proof"]
+    return lines + [f"  {base64.b64encode(h).decode()}" for h in answer.proof]
+
+
+def rotated(answer: Rotated) -> list[str]:
+    return [f"new signing key: {answer.new_vkey}", f"old key kept at {answer.retired}: {answer.old_vkey}",
+            f"both trusted in {answer.trusted_keys}"]
 
 
 def key_pair(answer: KeyPair) -> list[str]:
@@ -229,3 +268,20 @@ def ingested(tally: Tally) -> list[str]:
 def ingest_progress(tally: Tally) -> str:
     """The running count a terminal sees while ingest works (redrawn in place)."""
     return f"\ringested {tally.appended}  rejected {tally.rejected}  duplicates {tally.duplicates}"
+
+
+def bundle_made(answer: Bundle, out: Path) -> list[str]:
+    return [f"wrote {out}: {answer.events} events of {answer.account}, proven in the signed tree of "
+            f"{answer.tree_size} leaves"]
+
+
+def bundle_check(answer: BundleCheck, tz: tzinfo | None) -> list[str]:
+    if not answer.ok:
+        return ["NOT OK: " + (answer.problems[0] if answer.problems else "?"),
+                *[f"  {p}" for p in answer.problems[1:]]]
+    lines = [f"ok: {len(answer.events)} events of {answer.account} ({answer.in_range} in the bundle's range), every "
+             f"one of them up to the seal, proven in the tree of {answer.tree_size} signed for {answer.origin}; "
+             f"{answer.states_checked} state answers recomputed and equal"]
+    rows = [(e.index, show(e.event.occurred_at, tz), e.event.action, e.event.actor.id, e.event.event_id)
+            for e in answer.events]
+    return lines + table(("leaf", "occurred_at", "action", "actor", "event_id"), rows)

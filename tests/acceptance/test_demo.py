@@ -67,4 +67,17 @@ def test_running_the_demo_again_answers_without_emitting_twice(
 ) -> None:
     again = _demo(cli_env, tmp_path)
     assert "already holds the whole day" in again
-    assert again.split("\n1. ", 1)[1] == first_run.split("\n1. ", 1)[1]
+    # sections 1 to 3; the 4th names the signing key, and this run (another directory) has its own
+    assert again.split("\n1. ", 1)[1].split("\n4. ")[0] == first_run.split("\n1. ", 1)[1].split("\n4. ")[0]
+
+
+def test_demo_leaves_a_signed_tree_that_proves_the_deactivation(first_run: str, cli_env: dict[str, str]) -> None:
+    import json
+
+    section = first_run.split("\n4. ", 1)[1]
+    assert "transparency log of" in section and "the deactivation is leaf" in section
+    event_id = section.split("auditlog prove ", 1)[1].split()[0]
+    done = subprocess.run([sys.executable, "-m", "auditlog.investigate.cli", "prove", event_id, "--json"],
+                          env=cli_env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["checkpoint"].startswith("auditlog.example.org/ledger\n")

@@ -18,7 +18,9 @@ FORBIDDEN = {
     "DISABLE TRIGGER": "ALTER TABLE {table} DISABLE TRIGGER USER",
     "DROP": "DROP TABLE {table}",
 }
-TABLES = {"events": "actor_id", "rejected": "reason", "checkpoints": "key_id"}
+TABLES = {"events": "actor_id", "rejected": "reason", "checkpoints": "key_id", "seals": "purpose"}
+# the Merkle tree (migration 006): derived, written by the tree builder as the writer, INSERT only
+TREE_TABLES = {"tree_leaves": "kind", "tree_tiles": "data", "tree_heads": "root"}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,11 @@ def one_row_each(database_url: str) -> None:
         conn.execute("INSERT INTO rejected (topic, partition, kafka_offset, raw_value, reason) "
                       "VALUES ('t', 0, 1, '\\x00', 'garbage')")
         conn.execute("INSERT INTO checkpoints (key_id, body, signature) VALUES ('k', '\\x00', '\\x00')")
+        conn.execute("INSERT INTO seals (subject, purpose, chain_pos, prev_hash, hash) "
+                     "VALUES ('a-1', 'bundle', 1, '\\x00', '\\x00')")
+        conn.execute("INSERT INTO tree_leaves VALUES (0, 1, 'event', 'a-1', -1)")
+        conn.execute("INSERT INTO tree_tiles VALUES (0, 0, 1, '\\x00')")
+        conn.execute("INSERT INTO tree_heads (size, root) VALUES (1, '\\x00')")
 
 
 @pytest.fixture
@@ -52,6 +59,16 @@ def test_no_service_role_can_change_a_ledger_table(
     as_role: psycopg.Connection, table: str, what: str, one_row_each: None
 ) -> None:
     statement = FORBIDDEN[what].format(table=table, column=TABLES[table])
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        as_role.execute(statement)
+
+
+@pytest.mark.parametrize("as_role", [WRITER, READER], indirect=True)
+@pytest.mark.parametrize("table", sorted(TREE_TABLES))
+@pytest.mark.parametrize("what", ["UPDATE", "DELETE", "TRUNCATE", "DROP"])
+def test_no_service_role_can_change_the_tree(as_role: psycopg.Connection, table: str, what: str,
+                                             one_row_each: None) -> None:
+    statement = FORBIDDEN[what].format(table=table, column=TREE_TABLES[table])
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         as_role.execute(statement)
 

@@ -27,6 +27,7 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"AUDITLOG_METRICS_PORT": "http"}, "AUDITLOG_METRICS_PORT"),
         ({"AUDITLOG_METRICS_PORT": "70000"}, "AUDITLOG_METRICS_PORT"),
         ({"AUDITLOG_READY_LAG_ROWS": "0"}, "AUDITLOG_READY_LAG_ROWS"),
+        ({"AUDITLOG_LOG_ORIGIN": "my log"}, "AUDITLOG_LOG_ORIGIN"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:

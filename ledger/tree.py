@@ -1,0 +1,186 @@
+"""The Merkle tree in Postgres: the leaves the builder hashed, its tiles, and its committed sizes.
+
+The tree builder (``consumers/tree_builder.py``) reads the ledger in feed order through
+``leaves`` (each row's record made by the server, ``kinds.leaves_sql``), makes each leaf record
+(``records.leaf_record``: kind, subject, the subject's previous leaf, the record), and stores
+per batch, in one transaction with its feed position: the leaves (``tree_leaves``), every tile
+finished and the partial tiles of the new size (``tree_tiles``), and the new size with its root
+(``tree_heads``). Everything about the tree a reader needs comes from those tiles.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from auditlog.domain.errors import AuditError
+from auditlog.ledger import merkle, records, tiles
+from auditlog.ledger.db import translated_errors
+from auditlog.ledger.feed import Position
+from auditlog.ledger.kinds import leaves_sql
+from auditlog.ledger.sql import query
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLeaf:
+    """A ledger row as the tree sees it, read in feed order."""
+
+    position: Position
+    kind: str
+    subject: str | None
+    record: bytes
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf of the tree: where it is, which row, and what its leaf record holds."""
+
+    index: int
+    seq: int
+    kind: str
+    subject: str | None
+    prev: int
+    record: bytes  # the row's canonical record
+
+    def leaf_record(self) -> bytes:
+        return records.leaf_record(self.kind, self.subject, self.prev, self.record)
+
+    def entry(self) -> bytes:
+        return records.entry(self.leaf_record())
+
+
+def leaves(conn: psycopg.Connection, after: Position, limit: int) -> list[LedgerLeaf]:
+    params = {"txid": str(after.txid), "seq": after.seq, "limit": limit}
+    with translated_errors():
+        rows = conn.execute(leaves_sql(), params, binary=True).fetchall()
+    return [LedgerLeaf(Position(r[0], r[1]), r[2], r[3], r[4]) for r in rows]
+
+
+def size(conn: psycopg.Connection) -> tuple[int, bytes]:
+    """The size and root the builder last committed (0 and the empty root before it built)."""
+    with translated_errors():
+        row = conn.execute(query("tree_size")).fetchone()
+    return (0, merkle.EMPTY_ROOT) if row is None else (int(row[0]), bytes(row[1]))
+
+
+def root_at(conn: psycopg.Connection, tree_size: int) -> bytes | None:
+    with translated_errors():
+        row = conn.execute(query("tree_head_at"), {"size": tree_size}).fetchone()
+    return None if row is None else bytes(row[1])
+
+
+def tile(conn: psycopg.Connection, level: int, n: int, width: int) -> tuple[int, bytes] | None:
+    """The stored tile with at least ``width`` hashes (entries for ``tiles.ENTRIES``): its width
+    and data, cut to nothing; None if the tree has no such tile yet."""
+    with translated_errors():
+        row = conn.execute(query("tree_tile"), {"level": level, "n": n, "width": width}).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def subject_heads(conn: psycopg.Connection, subjects: Sequence[str]) -> dict[str, int]:
+    with translated_errors():
+        return {s: int(i) for s, i in conn.execute(query("subject_heads"), {"subjects": list(subjects)})}
+
+
+def store(conn: psycopg.Connection, new_leaves: Iterable[tuple[int, int, str, str | None, int]],
+          new_tiles: Sequence[tuple[tiles.Tile, bytes]], tree_size: int, tree_root: bytes) -> None:
+    """One builder commit's effects (the caller's transaction also stores its feed position)."""
+    with translated_errors(), conn.cursor() as cur:
+        # COPY's text format made in one string: a binary COPY row by row costs more than the rest
+        with cur.copy("COPY tree_leaves (idx, seq, kind, subject, prev_idx) FROM STDIN") as copy:
+            copy.write("".join([f"{i}\t{seq}\t{kind}\t{_copy_text(subject)}\t{prev}\n"
+                                for i, seq, kind, subject, prev in new_leaves]))
+        if new_tiles:
+            cur.execute(query("insert_tree_tiles"), {
+                "levels": [t.level for t, _ in new_tiles], "ns": [t.n for t, _ in new_tiles],
+                "widths": [t.width for t, _ in new_tiles], "datas": [d for _, d in new_tiles]})
+        cur.execute(query("insert_tree_head"), {"size": tree_size, "root": tree_root})
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str | None) -> str:
+    """A value in COPY's text format: NULL as \\N, backslash, tab, newline, CR escaped."""
+    if value is None:
+        return "\\N"
+    return value.translate(_COPY_ESCAPES) if any(c in value for c in "\\\t\n\r") else value
+
+
+class TileCache:
+    """Tiles read from the ledger, kept: a full tile never changes, and a partial one is a prefix
+    of everything wider at its place. Bounded (least recently used goes first)."""
+
+    def __init__(self, conn: psycopg.Connection, capacity: int = 4096) -> None:
+        self.conn = conn
+        self._tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._capacity = capacity
+
+    def read(self, level: int, n: int, width: int) -> bytes:
+        key = (level, n)
+        data = self._tiles.get(key)
+        per = tiles.HASH + 2 if level == tiles.ENTRIES else tiles.HASH
+        if data is None or len(data) < width * per:
+            found = tile(self.conn, level, n, width)
+            if found is None:
+                raise AuditError(f"the tree has no tile {tiles.Tile(level, n, width).path()} (build it: "
+                                 "`auditlog tree --until-idle`)")
+            data = self._tiles[key] = found[1]
+            if len(self._tiles) > self._capacity:
+                self._tiles.popitem(last=False)
+        else:
+            self._tiles.move_to_end(key)
+        return data
+
+    def node_reader(self) -> merkle.NodeReader:
+        return tiles.tile_node_reader(self.read)
+
+    def entry(self, index: int) -> bytes:
+        n, offset = divmod(index, tiles.WIDTH)
+        data = self.read(tiles.ENTRIES, n, offset + 1)
+        at = offset * (tiles.HASH + 2) + 2
+        return data[at:at + tiles.HASH]
+
+
+def edge(conn: psycopg.Connection, tree_size: int) -> tiles.Edge:
+    """The builder's right edge at the size it committed, from the partial tiles stored then."""
+    cache = TileCache(conn)
+    return tiles.Edge.resume(tree_size, cache.read)
+
+
+def leaf_of_event(conn: psycopg.Connection, event_id: str) -> Leaf | None:
+    with translated_errors():
+        row = conn.execute(query("event_leaf"), {"event_id": event_id}).fetchone()
+    return None if row is None else _leaf(row)
+
+
+def subject_leaves(conn: psycopg.Connection, subject: str, below: int) -> list[Leaf]:
+    """Every leaf of ``subject`` in a tree of ``below`` leaves, newest first."""
+    with translated_errors():
+        return [_leaf(r) for r in conn.execute(query("subject_leaves"), {"subject": subject, "size": below})]
+
+
+def _leaf(row: Any) -> Leaf:
+    record = b"" if row[5] is None else bytes(row[5])  # its row is gone: no record makes its entry
+    return Leaf(int(row[0]), int(row[1]), row[2], row[3], int(row[4]), record)
+
+
+def leaf_rows(conn: psycopg.Connection, first: int, last: int) -> list[tuple[int, int, str, str | None, int]]:
+    """The builder's leaves ``first`` up to ``last`` (excluded): index, seq, kind, subject, prev."""
+    with translated_errors():
+        return [(int(r[0]), int(r[1]), r[2], r[3], int(r[4]))
+                for r in conn.execute(query("tree_leaf_range"), {"first": first, "last": last})]
+
+
+def heads(conn: psycopg.Connection) -> list[tuple[int, bytes]]:
+    with translated_errors():
+        return [(int(r[0]), bytes(r[1])) for r in conn.execute(query("tree_heads"))]
+
+
+def stored_tiles(conn: psycopg.Connection) -> dict[tuple[int, int, int], bytes]:
+    with translated_errors():
+        return {(int(r[0]), int(r[1]), int(r[2])): bytes(r[3]) for r in conn.execute(query("tree_tiles_all"))}
