@@ -97,6 +97,32 @@ def feed_head_sql() -> str:
 
 
 @cache
+def feed_behind_sql() -> str:
+    """How many feed rows lie after a position and below the horizon (counted up to %(cap)s) and the
+    time of the oldest of them (``positions.behind``): each kind one ordered index range scan that
+    stops at the cap."""
+    parts = [f"SELECT x.{k.time} AS recorded_at FROM {k.table} x WHERE {_AFTER} "
+             f"ORDER BY x.txid, x.seq LIMIT %(cap)s" for k in KINDS]
+    union = "\n    UNION ALL\n".join(f"    ({p})" for p in parts)
+    return f"SELECT count(*) AS rows, min(recorded_at) AS oldest FROM (\n{union}\n) AS after"
+
+
+@cache
+def feed_held_sql() -> str:
+    """Committed rows a feed reader cannot read yet: at or above the horizon, held back by a
+    transaction still running (counted up to %(cap)s; ``positions.held``)."""
+    parts = [f"SELECT 1 FROM {k.table} x WHERE x.txid >= {_HORIZON} LIMIT %(cap)s" for k in KINDS]
+    union = "\n    UNION ALL\n".join(f"    ({p})" for p in parts)
+    return f"SELECT count(*) AS rows FROM (\n{union}\n) AS held"
+
+
+@cache
+def feed_recorded_at_sql() -> str:
+    """The time of the row at a seq, whatever its kind (``positions.stored``)."""
+    return "coalesce(" + ", ".join(f"(SELECT x.{k.time} FROM {k.table} x WHERE x.seq = p.seq)" for k in KINDS) + ")"
+
+
+@cache
 def leaves_sql() -> str:
     """What the tree builder (and verify) hash: each row after a feed position, below the horizon, in
     feed order, with its kind, subject and canonical record made by the server."""
