@@ -39,7 +39,7 @@ from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.messages import Selector
 from auditlog.producers.replay import ProducerOptions, replay
 from auditlog.producers.topics import ensure_topic
-from bench.feed import fill, read_feed_events
+from bench.feed import fill, read_feed
 from bench.report import report
 
 ROWS = int(os.environ.get("AUDITLOG_BENCH_ONCALL_ROWS", "1000000"))
@@ -82,7 +82,7 @@ def _replay(ledger: Ledger, bootstrap: str) -> dict[str, float | int]:
 
 
 def _projection(settings: Settings, ledger: Ledger) -> dict[str, float | int]:
-    decoded, decoded_s = read_feed_events(ledger)
+    decoded, decoded_s = read_feed(ledger, decode_events=True)
     started = time.perf_counter()
     tally = project(settings, ["accounts_now"], until_idle=True)
     seconds = time.perf_counter() - started

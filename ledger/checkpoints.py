@@ -150,16 +150,28 @@ def exported(path: Path) -> list[SignedCheckpoint]:
     return list(_read_export(path)) if path.exists() else []
 
 
-def _read_export(path: Path) -> Iterator[SignedCheckpoint]:
+def export_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The export file's checkpoint lines as (line number, JSON object); chain and tree
+    checkpoints share the file, and each reader takes its own kind."""
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             try:
                 data = json.loads(line)
-                if data.get("kind") == "tree":
-                    continue  # a tree checkpoint (tree_checkpoints.exported)
-                yield SignedCheckpoint(data.get("id"), data["key_id"], data["body"].encode("utf-8"),
-                                       bytes.fromhex(data["signature"]))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            except ValueError as exc:
                 raise AuditError(f"{path}:{number}: not a checkpoint line: {exc}") from exc
+            if not isinstance(data, dict):
+                raise AuditError(f"{path}:{number}: not a checkpoint line: not a JSON object")
+            yield number, data
+
+
+def _read_export(path: Path) -> Iterator[SignedCheckpoint]:
+    for number, data in export_lines(path):
+        if data.get("kind") == "tree":
+            continue  # a tree checkpoint (tree_checkpoints.exported)
+        try:
+            yield SignedCheckpoint(data.get("id"), data["key_id"], data["body"].encode("utf-8"),
+                                   bytes.fromhex(data["signature"]))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AuditError(f"{path}:{number}: not a checkpoint line: {exc}") from exc

@@ -20,7 +20,7 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditlog.domain.errors import AuditError
-from auditlog.ledger import merkle, note, tree
+from auditlog.ledger import checkpoints, merkle, note, tree
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.keys import key_id
 from auditlog.ledger.locks import TREE_SIGN
@@ -124,15 +124,4 @@ def exported(path: Path) -> list[str]:
     """The signed notes of the tree checkpoints in the export file."""
     if not path.exists():
         return []
-    notes = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError as exc:
-                raise AuditError(f"{path}:{number}: not a checkpoint line: {exc}") from exc
-            if isinstance(data, dict) and data.get("kind") == "tree":
-                notes.append(str(data["note"]))
-    return notes
+    return [str(data["note"]) for _, data in checkpoints.export_lines(path) if data.get("kind") == "tree"]
