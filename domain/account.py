@@ -65,42 +65,46 @@ def apply(state: AccountState, event: AdminAction) -> AccountState:
     if event.target.id != state.account_id:
         return state
     action = event.action
-    new = state
     stamp = LastChange(event.event_id, action, event.actor.id, event.occurred_at)
+    # the fields that change, gathered and then set by one replace(): a projector folds every event
+    # of the ledger, and replace() per field was a quarter of its time
+    changes: dict[str, Any] = {"events_applied": state.events_applied + 1, "last_change": stamp}
     if action == "account.create":
-        new = _with_changes(replace(new, exists=True, status=Status.ACTIVE, created_at=event.occurred_at,
-                                    handle=event.target.handle or new.handle), event)
+        changes.update(exists=True, status=Status.ACTIVE, created_at=event.occurred_at,
+                       handle=event.target.handle or state.handle)
+        _gather_changes(state, event, changes)
         if state.status is not Status.ACTIVE:
-            new = replace(new, status_since=stamp)
+            changes["status_since"] = stamp
     elif action in _STATUS_BY_ACTION:
-        if new.status is not _STATUS_BY_ACTION[action]:
-            new = replace(new, status=_STATUS_BY_ACTION[action], status_since=stamp)
+        if state.status is not _STATUS_BY_ACTION[action]:
+            changes.update(status=_STATUS_BY_ACTION[action], status_since=stamp)
     elif action in _PROTECTED_BY_ACTION:
-        new = replace(new, protected=_PROTECTED_BY_ACTION[action])
+        changes["protected"] = _PROTECTED_BY_ACTION[action]
     elif action in _VERIFIED_BY_ACTION:
-        new = replace(new, verified=_VERIFIED_BY_ACTION[action])
+        changes["verified"] = _VERIFIED_BY_ACTION[action]
     elif action == "account.update":
-        new = _with_changes(new, event)
-    if not new.exists and action.startswith("account."):
+        _gather_changes(state, event, changes)
+    if not changes.get("exists", state.exists) and action.startswith("account."):
         # an account we only know from later actions (created before the ledger began)
-        new = replace(new, exists=True)
-    if new.handle is None and event.target.handle:
-        new = replace(new, handle=event.target.handle)
-    return replace(new, events_applied=state.events_applied + 1, last_change=stamp)
+        changes["exists"] = True
+    if changes.get("handle", state.handle) is None and event.target.handle:
+        changes["handle"] = event.target.handle
+    return replace(state, **changes)
 
 
-def _with_changes(state: AccountState, event: AdminAction) -> AccountState:
+def _gather_changes(state: AccountState, event: AdminAction, changes: dict[str, Any]) -> None:
+    """The event's field changes: handle and email as fields, the rest as flags."""
     flags = dict(state.flags)
     for change in event.changes:
         if change.field == "handle":
-            state = replace(state, handle=change.new)
+            changes["handle"] = change.new
         elif change.field == "email":
-            state = replace(state, email=change.new)
+            changes["email"] = change.new
         elif change.new is None:
             flags.pop(change.field, None)
         else:
             flags[change.field] = change.new
-    return replace(state, flags=tuple(sorted(flags.items())))
+    changes["flags"] = tuple(sorted(flags.items()))
 
 
 def fold(account_id: str, events: Iterable[AdminAction], start: AccountState | None = None) -> AccountState:
