@@ -56,7 +56,9 @@ DEMO_KEY = Path(".devstack/keys/ledger.key")  # the demo's own signing key when 
 
 def _evidence(ledger: Ledger, settings: Settings, event_id: str) -> None:
     """The transparency log over the day: grow the tree, sign it, prove the deactivation."""
+    key_prefix = ""  # how the suggested commands find the demo's key when none is configured
     if settings.signing_key is None:
+        key_prefix = f"AUDITLOG_SIGNING_KEY={DEMO_KEY} "
         key = DEMO_KEY.resolve()
         settings = replace(settings, signing_key=key, checkpoint_export=key.parent / "checkpoints.jsonl",
                            trusted_keys=key.parent / "trusted.vkeys")
@@ -72,7 +74,7 @@ def _evidence(ledger: Ledger, settings: Settings, event_id: str) -> None:
           f"{len(proof.proof)} hashes")
     print(f"  verifier key: {proof.vkey}")
     print(f"  try: auditlog prove {event_id} --json")
-    print(f"       auditlog bundle {PROTECTED_ACCOUNT} --at 2017-11-02T19:00-04:00 --out hos.bundle.json")
+    print(f"       {key_prefix}auditlog bundle {PROTECTED_ACCOUNT} --at 2017-11-02T19:00-04:00 --out hos.bundle.json")
     print(f"       auditlog verify-bundle hos.bundle.json --vkey '{proof.vkey}'")
 
 

@@ -23,8 +23,13 @@ def _demo(env: dict[str, str], cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def first_run(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _demo(cli_env, tmp_path_factory.mktemp("demo"))
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def first_run(cli_env: dict[str, str], demo_dir: Path) -> str:
+    return _demo(cli_env, demo_dir)
 
 
 def test_demo_ingests_the_whole_day(first_run: str, truth: Scenario) -> None:
@@ -81,3 +86,21 @@ def test_demo_leaves_a_signed_tree_that_proves_the_deactivation(first_run: str, 
                           env=cli_env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["checkpoint"].startswith("auditlog.example.org/ledger\n")
+
+
+def test_the_demos_suggested_bundle_commands_work_as_printed(first_run: str, cli_env: dict[str, str],
+                                                             demo_dir: Path) -> None:
+    # a new user pastes them after `make run`: the bundle must find the demo's key, and the
+    # bundle must verify offline with the printed verifier key
+    import os
+
+    lines = first_run.split("\n4. ", 1)[1].splitlines()
+    commands = [line.strip().removeprefix("try:").strip() for line in lines
+                if "auditlog bundle " in line or "auditlog verify-bundle " in line]
+    assert len(commands) == 2, lines
+    env = {**cli_env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{cli_env.get('PATH', os.environ['PATH'])}"}
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], env=env, cwd=demo_dir, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, (command, done.stderr)
+    assert (demo_dir / "hos.bundle.json").exists()
