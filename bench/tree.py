@@ -31,6 +31,7 @@ from auditlog.investigate.usecases.evidence import prove
 from auditlog.ledger.feed import START
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.keys import init_key
+from auditlog.ledger.tree import position_of
 from bench._server import bench_database
 from bench.feed import fill
 from bench.report import report
@@ -52,10 +53,10 @@ def baseline(ledger: Ledger) -> tuple[int, float, float]:
             return count, time.perf_counter() - started, hashing
         t = time.perf_counter()
         for row in page:
-            sha256(row.record).digest()
+            sha256(row[4]).digest()
         hashing += time.perf_counter() - t
         count += len(page)
-        position = page[-1].position
+        position = position_of(page[-1])
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
