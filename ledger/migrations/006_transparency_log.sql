@@ -36,6 +36,18 @@ BEGIN
 END
 $do$;
 
+-- a jsonb field: its printed text (what the chain hashed) in UTF-8. In plpgsql, so the text is
+-- printed once: an inlined SQL function would print it twice (for the length and the bytes),
+-- and printing a payload is the costliest part of an event's record (~10% of the leaves query).
+CREATE FUNCTION ledger_json(value jsonb) RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    data bytea := convert_to(value::text, 'UTF8');
+BEGIN
+    RETURN coalesce(int4send(length(data)) || data, '\xffffffff'::bytea);
+END
+$$;
+
 -- STABLE as its body is (extract from a timestamptz): an IMMUTABLE function over a STABLE body
 -- is never inlined, and a SQL function called per row costs more than all the record's bytes
 CREATE FUNCTION ledger_micros(moment timestamptz) RETURNS bytea
@@ -59,7 +71,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         || ledger_text(e.actor_kind) || ledger_text(e.actor_org)
         || ledger_text(e.action) || ledger_text(e.target_type)
         || ledger_text(e.target_id) || ledger_text(e.reason)
-        || ledger_text(e.ticket) || ledger_text(e.payload::text)
+        || ledger_text(e.ticket) || ledger_json(e.payload)
         || ledger_field(e.raw_value) || ledger_field(e.schema_fingerprint)
         || CASE WHEN e.record_version = 1 THEN '\x'::bytea
                 ELSE ledger_field(e.raw_key) || ledger_field(e.raw_headers) END,
@@ -179,6 +191,7 @@ ALTER TABLE tree_tiles OWNER TO auditlog_owner;
 ALTER TABLE tree_heads OWNER TO auditlog_owner;
 ALTER FUNCTION ledger_field(bytea) OWNER TO auditlog_owner;
 ALTER FUNCTION ledger_text(text) OWNER TO auditlog_owner;
+ALTER FUNCTION ledger_json(jsonb) OWNER TO auditlog_owner;
 ALTER FUNCTION ledger_micros(timestamptz) OWNER TO auditlog_owner;
 ALTER FUNCTION ledger_record(events) OWNER TO auditlog_owner;
 ALTER FUNCTION ledger_record(rejected) OWNER TO auditlog_owner;
