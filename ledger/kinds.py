@@ -65,10 +65,10 @@ _HORIZON = "(SELECT pg_snapshot_xmin(pg_current_snapshot()))"
 _AFTER = f"(x.txid, x.seq) > (%(txid)s::text::xid8, %(seq)s) AND x.txid < {_HORIZON}"
 
 
-def _merged(parts: list[str]) -> str:
+def _merged(parts: list[str], columns: str = "*") -> str:
     """Each kind's ordered stream (read on its (txid, seq) index), merged in feed order."""
     union = "\n    UNION ALL\n".join(f"    ({p})" for p in parts)
-    return f"SELECT * FROM (\n{union}\n) AS rows\nORDER BY x, seq\nLIMIT %(limit)s"
+    return f"SELECT {columns} FROM (\n{union}\n) AS rows\nORDER BY x, seq\nLIMIT %(limit)s"
 
 
 @cache
@@ -129,7 +129,7 @@ def leaves_sql() -> str:
     parts = [f"SELECT x.txid::text::bigint AS txid, x.seq, '{k.name}'::text AS kind, "
              f"{k.subject or 'NULL::text'} AS subject, ledger_record(x) AS record, x.txid AS x "
              f"FROM {k.table} x WHERE {_AFTER} ORDER BY x.txid, x.seq LIMIT %(limit)s" for k in KINDS]
-    return _merged(parts)
+    return _merged(parts, "txid, seq, kind, subject, record")
 
 
 def chain_records_sql(kind: RecordKind) -> str:

@@ -35,9 +35,10 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 def perfect_root(hashes: Sequence[bytes]) -> bytes:
     """The root over a power-of-two count of hashes at one level."""
+    sha256 = hashlib.sha256
     level = list(hashes)
     while len(level) > 1:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        level = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
     return level[0]
 
 

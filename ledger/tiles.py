@@ -154,21 +154,27 @@ class Edge:
         return h
 
     def extend(self, entries: list[bytes]) -> None:
-        """``append`` each entry, in a loop made for the builder: one call per page, not per leaf."""
+        """``append`` each entry, made for the builder: one call per page, the leaf hashes in one
+        comprehension and the edge's tiles filled a slice at a time (the entries bundle and the
+        level 0 tile always hold the same leaves, ``size % WIDTH`` of them)."""
         sha256 = hashlib.sha256
-        for entry in entries:
-            h = sha256(b"\x00" + entry).digest()
-            bundle = self.entries
-            bundle.append(entry)
-            if len(bundle) == WIDTH:
-                self.full.append((Tile(ENTRIES, self.size // WIDTH, WIDTH), entries_bundle(bundle)))
-                self.entries = []
-            level0 = self.levels[0]
-            if len(level0) < WIDTH - 1:
-                level0.append(h)  # the common case: the tile does not fill
-            else:
-                self._push(0, h)
+        hashes = [sha256(b"\x00" + e).digest() for e in entries]
+        at, count = 0, len(entries)
+        while at < count:
+            room = WIDTH - self.size % WIDTH
+            if count - at < room:  # the tile does not fill
+                self.entries.extend(entries[at:])
+                self.levels[0].extend(hashes[at:])
+                self.size += count - at
+                return
+            bundle = self.entries + entries[at:at + room]
+            self.full.append((Tile(ENTRIES, self.size // WIDTH, WIDTH), entries_bundle(bundle)))
+            self.entries = []
+            self.levels[0].extend(hashes[at:at + room - 1])
+            self.size += room - 1
+            self._push(0, hashes[at + room - 1])  # fills the tile and carries its root up
             self.size += 1
+            at += room
 
     def _push(self, level: int, h: bytes) -> None:
         while True:

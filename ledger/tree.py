@@ -11,7 +11,7 @@ finished and the partial tiles of the new size (``tree_tiles``), and the new siz
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +24,10 @@ from auditlog.ledger.feed import Position
 from auditlog.ledger.kinds import leaves_sql
 from auditlog.ledger.sql import query
 
-
-@dataclass(frozen=True, slots=True)
-class LedgerLeaf:
-    """A ledger row as the tree sees it, read in feed order."""
-
-    position: Position
-    kind: str
-    subject: str | None
-    record: bytes
+# A ledger row as the tree sees it, read in feed order: txid, seq (its feed position), kind,
+# subject, canonical record. The row as the driver hands it over (the builder reads a million of
+# them: an object per row cost more than hashing it).
+LedgerLeaf = tuple[int, int, str, str | None, bytes]
 
 
 @dataclass(frozen=True)
@@ -56,8 +51,12 @@ class Leaf:
 def leaves(conn: psycopg.Connection, after: Position, limit: int) -> list[LedgerLeaf]:
     params = {"txid": str(after.txid), "seq": after.seq, "limit": limit}
     with translated_errors():
-        rows = conn.execute(leaves_sql(), params, binary=True).fetchall()
-    return [LedgerLeaf(Position(r[0], r[1]), r[2], r[3], r[4]) for r in rows]
+        rows: list[LedgerLeaf] = conn.execute(leaves_sql(), params, binary=True).fetchall()
+    return rows
+
+
+def position_of(row: LedgerLeaf) -> Position:
+    return Position(row[0], row[1])
 
 
 def size(conn: psycopg.Connection) -> tuple[int, bytes]:
@@ -86,14 +85,14 @@ def subject_heads(conn: psycopg.Connection, subjects: Sequence[str]) -> dict[str
         return {s: int(i) for s, i in conn.execute(query("subject_heads"), {"subjects": list(subjects)})}
 
 
-def store(conn: psycopg.Connection, new_leaves: Iterable[tuple[int, int, str, str | None, int]],
-          new_tiles: Sequence[tuple[tiles.Tile, bytes]], tree_size: int, tree_root: bytes) -> None:
-    """One builder commit's effects (the caller's transaction also stores its feed position)."""
+def store(conn: psycopg.Connection, new_leaves: str, new_tiles: Sequence[tuple[tiles.Tile, bytes]],
+          tree_size: int, tree_root: bytes) -> None:
+    """One builder commit's effects (the caller's transaction also stores its feed position).
+    ``new_leaves``: the ``tree_leaves`` rows in COPY's text format (``leaf_line``), made by the
+    builder as it hashes: a binary COPY row by row, or a second pass, costs more than the rest."""
     with translated_errors(), conn.cursor() as cur:
-        # COPY's text format made in one string: a binary COPY row by row costs more than the rest
         with cur.copy("COPY tree_leaves (idx, seq, kind, subject, prev_idx) FROM STDIN") as copy:
-            copy.write("".join([f"{i}\t{seq}\t{kind}\t{_copy_text(subject)}\t{prev}\n"
-                                for i, seq, kind, subject, prev in new_leaves]))
+            copy.write(new_leaves)
         if new_tiles:
             cur.execute(query("insert_tree_tiles"), {
                 "levels": [t.level for t, _ in new_tiles], "ns": [t.n for t, _ in new_tiles],
@@ -101,10 +100,15 @@ def store(conn: psycopg.Connection, new_leaves: Iterable[tuple[int, int, str, st
         cur.execute(query("insert_tree_head"), {"size": tree_size, "root": tree_root})
 
 
+def leaf_line(index: int, seq: int, kind: str, subject: str | None, prev: int) -> str:
+    """A ``tree_leaves`` row in COPY's text format, for ``store``."""
+    return f"{index}\t{seq}\t{copy_text(kind)}\t{copy_text(subject)}\t{prev}\n"
+
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: str | None) -> str:
+def copy_text(value: str | None) -> str:
     """A value in COPY's text format: NULL as \\N, backslash, tab, newline, CR escaped."""
     if value is None:
         return "\\N"

@@ -219,8 +219,8 @@ class WriteUnit(ReadUnit):
         """Prefer ``Ledger.sign_tree``, which also exports it once committed."""
         return tree_checkpoints.sign(self.conn, key, origin)
 
-    def store_tree(self, leaves: Sequence[tuple[int, int, str, str | None, int]],
-                   new_tiles: Sequence[tuple[tiles.Tile, bytes]], size: int, root: bytes) -> None:
+    def store_tree(self, leaves: str, new_tiles: Sequence[tuple[tiles.Tile, bytes]], size: int, root: bytes) -> None:
+        """``leaves``: the new ``tree_leaves`` rows in COPY's text format (``tree.leaf_line``)."""
         tree.store(self.conn, leaves, new_tiles, size, root)
 
     def seal(self, subject: str, purpose: str) -> seals.Seal:

@@ -61,25 +61,25 @@ def verify_tree(conn: psycopg.Connection, *, origin: str, trusted: Sequence[note
             for index, seq, *_ in built[:size - edge.size]:
                 _problem(report, index, seq, "the leaf's ledger row is missing (deleted at the end?)")
             break
-        position = page[-1].position
-        for row, leaf in zip(page, built, strict=False):
+        position = tree.position_of(page[-1])
+        for (_txid, seq, kind, subject, record), leaf in zip(page, built, strict=False):
             index = edge.size
-            prev = last_of.get(row.subject, records.NO_PREV) if row.subject is not None else records.NO_PREV
-            if row.subject is not None:
-                last_of[row.subject] = index
-            if leaf[1] != row.position.seq:
+            prev = last_of.get(subject, records.NO_PREV) if subject is not None else records.NO_PREV
+            if subject is not None:
+                last_of[subject] = index
+            if leaf[1] != seq:
                 _problem(report, index, leaf[1], "the ledger row at this place in the feed is another "
-                         f"(seq {row.position.seq}): a row deleted, added or moved", found_seq=row.position.seq)
-            elif (leaf[2], leaf[3], leaf[4]) != (row.kind, row.subject, prev):
+                         f"(seq {seq}): a row deleted, added or moved", found_seq=seq)
+            elif (leaf[2], leaf[3], leaf[4]) != (kind, subject, prev):
                 _problem(report, index, leaf[1], "the leaf's kind, subject or previous leaf is not the ledger's",
-                         expected=[row.kind, row.subject, prev], found=list(leaf[2:]))
-            edge.append(records.entry(records.leaf_record(row.kind, row.subject, prev, row.record)))
+                         expected=[kind, subject, prev], found=list(leaf[2:]))
+            edge.append(records.entry(records.leaf_record(kind, subject, prev, record)))
             _compare_tiles(edge.take_full(), stored_tiles, report)
             while wanted and wanted[0] == edge.size:
                 _check_root(wanted.pop(0), edge.root(), roots, report)
         if len(built) < len(page):
             for row in page[len(built):]:
-                _problem(report, edge.size, row.position.seq, "the ledger has a row the tree lacks")
+                _problem(report, edge.size, row[1], "the ledger has a row the tree lacks")
             break
     report.checked = edge.size
     _compare_tiles(edge.partial(), stored_tiles, report)

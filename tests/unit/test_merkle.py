@@ -223,8 +223,9 @@ def test_extending_the_edge_by_pages_is_appending_leaf_by_leaf() -> None:
 
 
 def test_subjects_are_escaped_for_copy() -> None:
-    from auditlog.ledger.tree import _copy_text
+    from auditlog.ledger.tree import copy_text, leaf_line
 
-    assert _copy_text(None) == "\\N"
-    assert _copy_text("acct-1") == "acct-1"
-    assert _copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
+    assert copy_text(None) == "\\N"
+    assert copy_text("acct-1") == "acct-1"
+    assert copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
+    assert leaf_line(7, 12, "event", "a\tb", -1) == "7\t12\tevent\ta\\tb\t-1\n"
