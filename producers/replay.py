@@ -62,9 +62,11 @@ class ReplayStopped(AuditError):
     """A replay that did not finish: stopped (Ctrl-C) or the broker failed. ``last_seq`` is the
     highest seq up to which every selected row was acknowledged (None: none was)."""
 
-    def __init__(self, reason: str, *, sent: int, last_seq: int | None, interrupted: bool) -> None:
-        resume = (f"resume with --from-seq {last_seq + 1}" if last_seq is not None
-                  else "nothing was acknowledged; run it again as it was")
+    def __init__(self, reason: str, *, sent: int, last_seq: int | None, interrupted: bool,
+                 resume: str | None = None) -> None:
+        if resume is None:
+            resume = (f"resume with --from-seq {last_seq + 1}" if last_seq is not None
+                      else "nothing was acknowledged; run it again as it was")
         where = f"last seq sent {last_seq}" if last_seq is not None else "no seq sent"
         super().__init__(f"replay stopped: {reason}; {where} ({sent} events acknowledged); {resume}",
                          retriable=False)
@@ -158,7 +160,7 @@ class Sender:
     message sent was acknowledged, in the order sent."""
 
     def __init__(self, bootstrap: str, options: ProducerOptions, stop: threading.Event,
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None, *, resume: str | None = None) -> None:
         try:
             self._producer = KafkaProducer(**options.config(bootstrap))
         except KafkaError as exc:
@@ -166,6 +168,7 @@ class Sender:
         self._timeout_s = options.timeout_s
         self._stop = stop
         self._progress = progress
+        self._resume = resume  # how to go on after an interruption (None: --from-seq after the last one)
         self._pending: collections.deque[tuple[int, int | None, Any]] = collections.deque()
         self.acknowledged = 0
         self.first_seq: int | None = None
@@ -237,7 +240,8 @@ class Sender:
             self._progress(done)
 
     def _stopped(self, reason: str, *, interrupted: bool) -> ReplayStopped:
-        return ReplayStopped(reason, sent=self.acknowledged, last_seq=self.last_seq, interrupted=interrupted)
+        return ReplayStopped(reason, sent=self.acknowledged, last_seq=self.last_seq, interrupted=interrupted,
+                             resume=self._resume)
 
     def close(self) -> None:
         self._producer.close(timeout=0 if self._pending else 5)
