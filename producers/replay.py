@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,8 @@ from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.messages import Selector, StoredMessage
 from auditlog.producers.broker_log import ONE_SHOT_MS, BrokerLog
 from auditlog.producers.topics import ensure_topic
+
+log = logging.getLogger(__name__)
 
 SAMPLE = 10  # rows a dry run shows
 
@@ -269,4 +272,11 @@ class Sender:
                              resume=self._resume)
 
     def close(self) -> None:
-        self._producer.close(timeout=0 if self._pending else 5)
+        """Close the producer. kafka-python's ``close`` flushes first and raises when a message is
+        still waiting, so after a failure wait for the ones sent after it to fail too (their
+        delivery timeouts run out within ``timeout_s``); a close that still fails is logged, never
+        raised over the error that says how far the replay got."""
+        try:
+            self._producer.close(timeout=self._timeout_s + 5 if self._pending else 5)
+        except KafkaError as exc:
+            log.warning("the replay's producer did not close cleanly: %s", exc)

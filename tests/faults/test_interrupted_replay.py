@@ -37,14 +37,32 @@ AUDITLOG = os.path.join(os.path.dirname(sys.executable), "auditlog")
 EVENTS = 3000  # ~1,000 a partition: a restore stopped after 512 of the second one is mid-partition
 
 
-def _read_topic(bootstrap: str, topic: str) -> dict[tuple[int, int], bytes]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=3000)
+def _read_topic(bootstrap: str, topic: str, count: int) -> dict[tuple[int, int], bytes]:
+    """Every message of ``topic`` by (partition, offset), read until ``count`` came (a loaded box
+    can be slow to start fetching) or a while passed."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
-    found = {(m.partition, m.offset): m.value or b"" for m in consumer}
+    found: dict[tuple[int, int], bytes] = {}
+    deadline = time.monotonic() + 30
+    while len(found) < count and time.monotonic() < deadline:
+        for messages in consumer.poll(timeout_ms=500).values():
+            found |= {(m.partition, m.offset): m.value or b"" for m in messages}
     consumer.close()
     return found
+
+
+def _lose(bootstrap: str, topic: str) -> None:
+    """Delete ``topic`` (the dev cluster is lost) and wait until the broker says it is gone."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.delete_topics([topic])
+    admin.close()
+    deadline = time.monotonic() + 20
+    with BrokerLog(bootstrap) as broker:
+        while broker.partitions(topic):
+            assert time.monotonic() < deadline, f"{topic} was not deleted"
+            time.sleep(0.2)
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -101,9 +119,7 @@ def test_a_broker_lost_mid_replay_exits_1_naming_the_acknowledged_prefix(
 def test_an_interrupted_restore_run_again_continues_after_its_own_prefix(
         settings: Settings, cli_env: dict[str, str], ingested: int) -> None:
     url, bootstrap, topic = settings.require_database(), settings.require_broker(), settings.topic
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.delete_topics([topic])  # the dev cluster is lost
-    admin.close()
+    _lose(bootstrap, topic)
     with psycopg.connect(url) as conn:
         held = {(r[0], r[1]): bytes(r[2]) for r in conn.execute(
             "SELECT partition, kafka_offset, raw_value FROM events WHERE topic = %s", (topic,))}
@@ -133,7 +149,7 @@ def test_an_interrupted_restore_run_again_continues_after_its_own_prefix(
     assert answer["sent"] == len(held) - prefix
     with BrokerLog(bootstrap) as broker:
         assert {p: log.end for p, log in broker.ends(topic).items()} == per_partition  # nothing twice
-    assert _read_topic(bootstrap, topic) == held  # every offset with the ledger's bytes
+    assert _read_topic(bootstrap, topic, len(held)) == held  # every offset with the ledger's bytes
     assert _cli(cli_env, "ingest", "--until-idle").returncode == 0
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT count(*) FROM events").fetchone()
