@@ -7,7 +7,7 @@ state unchanged except for bookkeeping, so old readers never break on new data.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -66,45 +66,49 @@ def apply(state: AccountState, event: AdminAction) -> AccountState:
         return state
     action = event.action
     stamp = LastChange(event.event_id, action, event.actor.id, event.occurred_at)
-    # the fields that change, gathered and then set by one replace(): a projector folds every event
-    # of the ledger, and replace() per field was a quarter of its time
-    changes: dict[str, Any] = {"events_applied": state.events_applied + 1, "last_change": stamp}
+    # the fields as locals, the new state built once: a projector folds every event of the ledger,
+    # and replace() (per field, then once per event) was a quarter, then a tenth, of its time
+    exists, status, protected, verified = state.exists, state.status, state.protected, state.verified
+    handle, email, flags, created_at, status_since = (state.handle, state.email, state.flags, state.created_at,
+                                                      state.status_since)
     if action == "account.create":
-        changes.update(exists=True, status=Status.ACTIVE, created_at=event.occurred_at,
-                       handle=event.target.handle or state.handle)
-        _gather_changes(state, event, changes)
+        exists, status, created_at = True, Status.ACTIVE, event.occurred_at
+        handle, email, flags = _changed(state, event, event.target.handle or handle)
         if state.status is not Status.ACTIVE:
-            changes["status_since"] = stamp
+            status_since = stamp
     elif action in _STATUS_BY_ACTION:
-        if state.status is not _STATUS_BY_ACTION[action]:
-            changes.update(status=_STATUS_BY_ACTION[action], status_since=stamp)
+        if status is not _STATUS_BY_ACTION[action]:
+            status, status_since = _STATUS_BY_ACTION[action], stamp
     elif action in _PROTECTED_BY_ACTION:
-        changes["protected"] = _PROTECTED_BY_ACTION[action]
+        protected = _PROTECTED_BY_ACTION[action]
     elif action in _VERIFIED_BY_ACTION:
-        changes["verified"] = _VERIFIED_BY_ACTION[action]
+        verified = _VERIFIED_BY_ACTION[action]
     elif action == "account.update":
-        _gather_changes(state, event, changes)
-    if not changes.get("exists", state.exists) and action.startswith("account."):
+        handle, email, flags = _changed(state, event, handle)
+    if not exists and action.startswith("account."):
         # an account we only know from later actions (created before the ledger began)
-        changes["exists"] = True
-    if changes.get("handle", state.handle) is None and event.target.handle:
-        changes["handle"] = event.target.handle
-    return replace(state, **changes)
+        exists = True
+    if handle is None and event.target.handle:
+        handle = event.target.handle
+    return AccountState(state.account_id, exists, status, protected, verified, handle, email, flags, created_at,
+                        state.events_applied + 1, stamp, status_since)
 
 
-def _gather_changes(state: AccountState, event: AdminAction, changes: dict[str, Any]) -> None:
-    """The event's field changes: handle and email as fields, the rest as flags."""
+def _changed(state: AccountState, event: AdminAction, handle: str | None,
+             ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """The event's field changes (handle, email, flags): handle and email as fields, the rest as flags."""
+    email = state.email
     flags = dict(state.flags)
     for change in event.changes:
         if change.field == "handle":
-            changes["handle"] = change.new
+            handle = change.new
         elif change.field == "email":
-            changes["email"] = change.new
+            email = change.new
         elif change.new is None:
             flags.pop(change.field, None)
         else:
             flags[change.field] = change.new
-    changes["flags"] = tuple(sorted(flags.items()))
+    return handle, email, tuple(sorted(flags.items()))
 
 
 def fold(account_id: str, events: Iterable[AdminAction], start: AccountState | None = None) -> AccountState:

@@ -10,7 +10,7 @@ of a state *at* a moment, not stored in it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -54,29 +54,36 @@ def apply_actor(state: ActorState, event: AdminAction) -> ActorState:
     """Fold one event into the state of the actor it targets."""
     if event.target.id != state.actor_id or event.target.type != "actor":
         return state
-    new = state
-    kind, org = event.change("kind"), event.change("org")
-    if event.action == "actor.onboard":
-        new = replace(new, onboarded_at=event.occurred_at, offboarded_at=None, engagement_end=None,
-                      kind=kind.new if kind and kind.new else new.kind,
-                      org=org.new if org and org.new else new.org)
-    elif event.action == "actor.offboard":
+    # the fields as locals, the new state built once (not a replace() per changed field: a
+    # projector folds every event of the ledger)
+    kind, org, onboarded_at, offboarded_at, engagement_end, roles = (
+        state.kind, state.org, state.onboarded_at, state.offboarded_at, state.engagement_end, state.roles)
+    action = event.action
+    if action == "actor.onboard":
+        kind_change, org_change = event.change("kind"), event.change("org")
+        onboarded_at, offboarded_at, engagement_end = event.occurred_at, None, None
+        if kind_change and kind_change.new:
+            kind = kind_change.new
+        if org_change and org_change.new:
+            org = org_change.new
+    elif action == "actor.offboard":
         end = event.change("engagement_end")
-        new = replace(new, offboarded_at=event.occurred_at,
-                      engagement_end=_end_time(end.new if end else None, event.occurred_at))
-    elif event.action in ("actor.role_grant", "actor.role_revoke"):
+        offboarded_at = event.occurred_at
+        engagement_end = _end_time(end.new if end else None, event.occurred_at)
+    elif action in ("actor.role_grant", "actor.role_revoke"):
         role = event.change("role")
         if role is not None and role.new:
-            roles = set(new.roles)
-            if event.action == "actor.role_grant":
-                roles.add(role.new)
+            held = set(roles)
+            if action == "actor.role_grant":
+                held.add(role.new)
             else:
-                roles.discard(role.new)
-            new = replace(new, roles=tuple(sorted(roles)))
-    if new.display_name is None and event.target.handle:
-        new = replace(new, display_name=event.target.handle)
-    return replace(new, events_applied=state.events_applied + 1,
-                   last_change=LastChange(event.event_id, event.action, event.actor.id, event.occurred_at))
+                held.discard(role.new)
+            roles = tuple(sorted(held))
+    display_name = state.display_name
+    if display_name is None and event.target.handle:
+        display_name = event.target.handle
+    return ActorState(state.actor_id, kind, org, display_name, onboarded_at, offboarded_at, engagement_end, roles,
+                      state.events_applied + 1, LastChange(event.event_id, action, event.actor.id, event.occurred_at))
 
 
 def _end_time(text: str | None, offboarded_at: datetime) -> datetime:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 
 from auditlog.domain.errors import AuditError, BadInput, ServiceUnavailable
 from auditlog.ledger import chain
@@ -35,6 +37,8 @@ from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.messages import Selector, StoredMessage
 from auditlog.producers.broker_log import ONE_SHOT_MS, BrokerLog
 from auditlog.producers.topics import ensure_topic
+
+log = logging.getLogger(__name__)
 
 SAMPLE = 10  # rows a dry run shows
 
@@ -62,9 +66,11 @@ class ReplayStopped(AuditError):
     """A replay that did not finish: stopped (Ctrl-C) or the broker failed. ``last_seq`` is the
     highest seq up to which every selected row was acknowledged (None: none was)."""
 
-    def __init__(self, reason: str, *, sent: int, last_seq: int | None, interrupted: bool) -> None:
-        resume = (f"resume with --from-seq {last_seq + 1}" if last_seq is not None
-                  else "nothing was acknowledged; run it again as it was")
+    def __init__(self, reason: str, *, sent: int, last_seq: int | None, interrupted: bool,
+                 resume: str | None = None) -> None:
+        if resume is None:
+            resume = (f"resume with --from-seq {last_seq + 1}" if last_seq is not None
+                      else "nothing was acknowledged; run it again as it was")
         where = f"last seq sent {last_seq}" if last_seq is not None else "no seq sent"
         super().__init__(f"replay stopped: {reason}; {where} ({sent} events acknowledged); {resume}",
                          retriable=False)
@@ -153,12 +159,25 @@ def _keyed(rows: Iterable[StoredMessage], sender: Sender) -> Iterator[StoredMess
         yield row
 
 
+class _Partitions(dict[bytes, int]):
+    """The partition of each key, as the producer's default partitioner chooses it (murmur2 of
+    the key over the sorted partitions), remembered: keys repeat (an account's events share
+    theirs) and the pure-Python hash was an eighth of a replay's time."""
+
+    def __init__(self, partitions: list[int]) -> None:
+        super().__init__()
+        self._partitions = partitions
+
+    def choose(self, key: bytes) -> int:
+        return self._partitions[(murmur2(key) & 0x7FFFFFFF) % len(self._partitions)]
+
+
 class Sender:
     """A producer that knows how far it got: ``last_seq`` is the highest seq up to which every
     message sent was acknowledged, in the order sent."""
 
     def __init__(self, bootstrap: str, options: ProducerOptions, stop: threading.Event,
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None, *, resume: str | None = None) -> None:
         try:
             self._producer = KafkaProducer(**options.config(bootstrap))
         except KafkaError as exc:
@@ -166,6 +185,7 @@ class Sender:
         self._timeout_s = options.timeout_s
         self._stop = stop
         self._progress = progress
+        self._resume = resume  # how to go on after an interruption (None: --from-seq after the last one)
         self._pending: collections.deque[tuple[int, int | None, Any]] = collections.deque()
         self.acknowledged = 0
         self.first_seq: int | None = None
@@ -180,6 +200,7 @@ class Sender:
         pending = self._pending
         decode = chain.decode_headers
         try:
+            partition_of = self._partitioner(topic) if not exact_partition else None
             for row in rows:
                 if self._stop.is_set():
                     self._flush()
@@ -187,8 +208,15 @@ class Sender:
                 headers = decode(row.headers)
                 if with_provenance:
                     headers += provenance(row)
-                future = send(topic, value=row.value, key=row.key, headers=headers,
-                              partition=row.partition if exact_partition else None)
+                if partition_of is None:
+                    partition = row.partition
+                elif row.key is None:
+                    partition = None  # the producer picks one, as it would
+                else:
+                    partition = partition_of.get(row.key)
+                    if partition is None:
+                        partition = partition_of[row.key] = partition_of.choose(row.key)
+                future = send(topic, value=row.value, key=row.key, headers=headers, partition=partition)
                 pending.append((row.seq, row.offset if exact_partition else None, future))
                 if self.first_seq is None:
                     self.first_seq = row.seq
@@ -206,6 +234,9 @@ class Sender:
             self._flush()
         except KafkaError as exc:
             raise self._stopped(f"the broker failed: {exc}", interrupted=False) from exc
+
+    def _partitioner(self, topic: str) -> _Partitions:
+        return _Partitions(sorted(self._producer.partitions_for(topic)))
 
     def _flush(self) -> None:
         try:
@@ -237,7 +268,15 @@ class Sender:
             self._progress(done)
 
     def _stopped(self, reason: str, *, interrupted: bool) -> ReplayStopped:
-        return ReplayStopped(reason, sent=self.acknowledged, last_seq=self.last_seq, interrupted=interrupted)
+        return ReplayStopped(reason, sent=self.acknowledged, last_seq=self.last_seq, interrupted=interrupted,
+                             resume=self._resume)
 
     def close(self) -> None:
-        self._producer.close(timeout=0 if self._pending else 5)
+        """Close the producer. kafka-python's ``close`` flushes first and raises when a message is
+        still waiting, so after a failure wait for the ones sent after it to fail too (their
+        delivery timeouts run out within ``timeout_s``); a close that still fails is logged, never
+        raised over the error that says how far the replay got."""
+        try:
+            self._producer.close(timeout=self._timeout_s + 5 if self._pending else 5)
+        except KafkaError as exc:
+            log.warning("the replay's producer did not close cleanly: %s", exc)

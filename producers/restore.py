@@ -114,7 +114,8 @@ def restore(ledger: Ledger, bootstrap: str, topic: str, group: str, *, default_p
             parts.append(PartitionRestore(e.partition, e.incarnation, e.offsets, log.end))
         if dry_run:
             return Restored(topic, tuple(parts), 0, created, True, time.monotonic() - started)
-        sender = Sender(bootstrap, options or ProducerOptions(), stop or threading.Event(), progress)
+        sender = Sender(bootstrap, options or ProducerOptions(), stop or threading.Event(), progress,
+                        resume="run `auditlog replay --restore` again: it continues after what the topic holds")
         try:
             for part in parts:
                 if part.resume_at >= part.messages:

@@ -39,15 +39,15 @@ def register(sub: Subparsers) -> None:
                                  "stopped; --restart throws it away.")
     rebuild.add_argument("name", metavar="NAME", help="accounts_now, actors_now or snapshots")
     rebuild.add_argument("--restart", action="store_true", help="begin again, dropping a killed rebuild's work")
-    rebuild.add_argument("--batch", type=_positive, default=20_000, metavar="N",
-                         help="feed rows a transaction (default 20000)")
+    rebuild.add_argument("--batch", type=_positive, default=50_000, metavar="N",
+                         help="feed rows a transaction (default 50000)")
     display_options(rebuild)
     rebuild.set_defaults(handler=run_rebuild)
     run = actions.add_parser("run", help="keep projections up to date from the feed (long-running)")
     run.add_argument("names", nargs="*", metavar="NAME", help="which (default: all)")
     run.add_argument("--until-idle", action="store_true", help="exit once every one has read the feed's head")
-    run.add_argument("--batch", type=_positive, default=20_000, metavar="N",
-                     help="feed rows a transaction (default 20000)")
+    run.add_argument("--batch", type=_positive, default=50_000, metavar="N",
+                     help="feed rows a transaction (default 50000)")
     service_options(run)
     run.set_defaults(handler=run_projector)
 

@@ -21,6 +21,16 @@ def _rate(text: str) -> float:
     return rate
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
 def register(sub: Subparsers) -> None:
     replay = command(sub, "replay", "send ledger events to a topic, bytes as they arrived",
                      "Send the selected events, in seq order, with their original bytes, key and headers "
@@ -47,6 +57,9 @@ def register(sub: Subparsers) -> None:
     replay.add_argument("--actor", help="events by this actor")
     replay.add_argument("--partition", type=whole_number, help="events that arrived on this partition")
     replay.add_argument("--rate", type=_rate, metavar="N", help="at most N events per second")
+    replay.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
+                        help="how long a message may wait for the broker before the replay gives up, naming how "
+                        "far it got (default 30)")
     replay.add_argument("--dry-run", action="store_true", help="count and show the first rows; send nothing")
     replay.add_argument("--json", action="store_true", help="a machine-readable summary")
     replay.add_argument("--tz", help="zone for times without an offset")
@@ -59,7 +72,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.render import oncall
     from auditlog.investigate.times import parse_time, zone
     from auditlog.ledger.messages import Selector
-    from auditlog.producers.replay import replay
+    from auditlog.producers.replay import ProducerOptions, replay
 
     if args.restore:
         return _restore(args, settings)
@@ -79,7 +92,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         with open_ledger(settings) as ledger, Progress(f"replaying to {args.to_topic}", None) as bar:
             summary = replay(ledger, settings.require_broker(), settings.topic, args.to_topic, selector,
                              rate=args.rate, dry_run=args.dry_run, default_partitions=settings.partitions,
-                             progress=bar.advance, stop=stop)
+                             options=ProducerOptions(timeout_s=args.timeout), progress=bar.advance, stop=stop)
     finally:
         signal.signal(signal.SIGINT, previous)
     return show(args, oncall.replay_json, oncall.replay_text, summary)
@@ -93,6 +106,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.domain.errors import BadInput
     from auditlog.investigate.progress import Progress
     from auditlog.investigate.render import oncall
+    from auditlog.producers.replay import ProducerOptions
     from auditlog.producers.restore import restore
 
     given = [name for name in _SELECTORS if getattr(args, name) is not None]
@@ -105,6 +119,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
         with open_ledger(settings) as ledger, Progress(f"restoring {settings.topic}", None) as bar:
             answer = restore(ledger, settings.require_broker(), settings.topic, settings.group,
                              default_partitions=settings.partitions, dry_run=args.dry_run, progress=bar.advance,
+                             options=ProducerOptions(timeout_s=args.timeout),
                              stop=stop)
     finally:
         signal.signal(signal.SIGINT, previous)
