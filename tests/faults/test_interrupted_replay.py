@@ -141,7 +141,10 @@ def test_an_interrupted_restore_run_again_continues_after_its_own_prefix(
     with BrokerLog(bootstrap) as broker:
         ends = {p: log.end for p, log in broker.ends(topic).items()}
     assert sum(ends.values()) == prefix and 0 < prefix < len(held)
-    assert any(0 < ends[p] < n for p, n in per_partition.items()), (ends, per_partition)
+    # where it stopped depends on when the broker's acknowledgements arrive: usually inside the
+    # second partition, under load at its end (then the next partition holds nothing yet); the run
+    # below must continue after exactly what the topic holds either way
+    assert all(ends[p] <= n for p, n in per_partition.items()), (ends, per_partition)
 
     again = _cli(cli_env, "replay", "--restore", "--json")
     assert again.returncode == 0, again.stderr
