@@ -44,6 +44,12 @@ ENV_VARS: dict[str, str] = {
     "behind the topic's log ends (default 10000)",
     "AUDITLOG_READY_LAG_ROWS": "/readyz of `projections run`: ready while each projection is at most this many "
     "feed rows behind the ledger's head (default 10000)",
+    "AUDITLOG_RULES": "TOML file of the detector's rules (thresholds, severities, enabling, allowlists); "
+    "unset: the defaults `auditlog rules list` shows",
+    "AUDITLOG_ALERT_WEBHOOK": "URL the detector POSTs each alert's JSON to (unset: no webhook)",
+    "AUDITLOG_ALERT_WEBHOOK_SECRET": "key of the HMAC-SHA256 in each webhook POST's X-Auditlog-Signature header "
+    "(required with AUDITLOG_ALERT_WEBHOOK)",
+    "AUDITLOG_ALERT_TOPIC": "Kafka topic the detector publishes each alert's JSON to (unset: none)",
 }
 
 
@@ -65,6 +71,10 @@ class Settings:
     ready_lag_rows: int = 10_000
     log_origin: str = DEFAULT_ORIGIN
     trusted_keys: Path | None = None
+    rules_file: Path | None = None
+    alert_webhook: str | None = None
+    alert_webhook_secret: str | None = None
+    alert_topic: str | None = None
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -97,6 +107,14 @@ class Settings:
         if any(c.isspace() for c in origin) or "+" in origin:
             raise ConfigError(f"AUDITLOG_LOG_ORIGIN: {origin!r} must have no spaces and no '+' (it names a key)")
         trusted = values.get("AUDITLOG_TRUSTED_KEYS")
+        rules = values.get("AUDITLOG_RULES")
+        webhook = values.get("AUDITLOG_ALERT_WEBHOOK") or None
+        if webhook and not webhook.startswith(("http://", "https://")):
+            raise ConfigError(f"AUDITLOG_ALERT_WEBHOOK: {webhook!r} is not an http:// or https:// URL")
+        secret = values.get("AUDITLOG_ALERT_WEBHOOK_SECRET") or None
+        if webhook and not secret:
+            raise ConfigError("AUDITLOG_ALERT_WEBHOOK_SECRET: must be set with AUDITLOG_ALERT_WEBHOOK "
+                              "(receivers check each alert's signature with it)")
         return cls(
             database_url=database_url,
             bootstrap_servers=bootstrap,
@@ -114,6 +132,10 @@ class Settings:
             ready_lag_rows=_positive_int(values, "AUDITLOG_READY_LAG_ROWS", 10_000),
             log_origin=origin,
             trusted_keys=Path(trusted) if trusted else (key.parent / "trusted.vkeys" if key else None),
+            rules_file=Path(rules) if rules else None,
+            alert_webhook=webhook,
+            alert_webhook_secret=secret,
+            alert_topic=values.get("AUDITLOG_ALERT_TOPIC") or None,
         )
 
 

@@ -28,6 +28,8 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"AUDITLOG_METRICS_PORT": "70000"}, "AUDITLOG_METRICS_PORT"),
         ({"AUDITLOG_READY_LAG_ROWS": "0"}, "AUDITLOG_READY_LAG_ROWS"),
         ({"AUDITLOG_LOG_ORIGIN": "my log"}, "AUDITLOG_LOG_ORIGIN"),
+        ({"AUDITLOG_ALERT_WEBHOOK": "ftp://x"}, "AUDITLOG_ALERT_WEBHOOK"),
+        ({"AUDITLOG_ALERT_WEBHOOK": "http://127.0.0.1:9/hook"}, "AUDITLOG_ALERT_WEBHOOK_SECRET"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
