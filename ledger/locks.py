@@ -46,7 +46,19 @@ TREE_SIGN = LockKey(
     "two signers never both check against the same last checkpoint and sign two different trees",
 )
 
-KEYS = (MIGRATE, INSERT_FENCE, SEAL_CHAIN, TREE_SIGN)
+ALERT_CHAIN = LockKey(
+    "alert chain", 0x616C657274,  # "alert"
+    "ledger.alerts.insert_alerts, transaction-scoped, exclusive",
+    "the one hash chain of alerts grows a batch at a time, and a batch skips the (rule, event)s already stored",
+)
+
+ACK_CHAIN = LockKey(
+    "alert ack chain", 0x61636B73,  # "acks"
+    "ledger.alerts.acknowledge, transaction-scoped, exclusive",
+    "the one hash chain of acknowledgements grows by one row at a time",
+)
+
+KEYS = (MIGRATE, INSERT_FENCE, SEAL_CHAIN, TREE_SIGN, ALERT_CHAIN, ACK_CHAIN)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,23 @@ A seal (a bundle's "made now", ``ledger/seals.py``)::
     int64  seq, chain_pos, requested_at
     field  subject, purpose                UTF-8
 
+An alert (``ledger/alerts.py``)::
+
+    b"auditlog.alert.v1\\0"
+    int64  seq, id, chain_pos, event_seq, occurred_at, raised_at
+    byte   late                            01 or 00
+    field  event_id, related_event_id      the UUID's 16 bytes
+    field  linked_alert_id                 int64
+    field  rule, severity, actor_id, target_id, summary   UTF-8
+
+An alert's acknowledgement::
+
+    b"auditlog.alert_ack.v1\\0"
+    int64  seq, chain_pos, alert_id, acked_at
+    field  note, acked_by                  UTF-8
+
 Each kind's chain is ``hash = SHA-256(prev_hash || record)`` as the events' is. The SQL
-functions ``ledger_record(row)`` of migration 006 build the same bytes on the server.
+functions ``ledger_record(row)`` of migrations 006 and 007 build the same bytes on the server.
 
 The leaf of the Merkle tree for any ledger row (``leaf_record``)::
 
@@ -45,6 +60,8 @@ _INT = struct.Struct(">q")
 _NULL = b"\xff\xff\xff\xff"
 REJECTED_MAGIC = b"auditlog.rejected.v1\x00"
 SEAL_MAGIC = b"auditlog.seal.v1\x00"
+ALERT_MAGIC = b"auditlog.alert.v1\x00"
+ACK_MAGIC = b"auditlog.alert_ack.v1\x00"
 LEAF_MAGIC = b"auditlog.leaf.v1\x00"
 NO_PREV = -1
 
@@ -66,6 +83,22 @@ def rejected_record(seq: int, id: int, partition: int, offset: int, chain_pos: i
 
 def seal_record(seq: int, chain_pos: int, requested_at: datetime, subject: str, purpose: str) -> bytes:
     return SEAL_MAGIC + struct.pack(">qqq", seq, chain_pos, micros(requested_at)) + field(subject) + field(purpose)
+
+
+def alert_record(seq: int, id: int, chain_pos: int, event_seq: int, occurred_at: datetime, raised_at: datetime,
+                 late: bool, event_id: str, related_event_id: str | None, linked_alert_id: int | None, rule: str,
+                 severity: str, actor_id: str, target_id: str, summary: str) -> bytes:
+    related = None if related_event_id is None else uuid.UUID(related_event_id).bytes
+    linked = None if linked_alert_id is None else _INT.pack(linked_alert_id)
+    return (ALERT_MAGIC + struct.pack(">qqqqqq", seq, id, chain_pos, event_seq, micros(occurred_at),
+                                      micros(raised_at))
+            + (b"\x01" if late else b"\x00") + field(uuid.UUID(event_id).bytes) + field(related) + field(linked)
+            + field(rule) + field(severity) + field(actor_id) + field(target_id) + field(summary))
+
+
+def ack_record(seq: int, chain_pos: int, alert_id: int, acked_at: datetime, note: str, acked_by: str) -> bytes:
+    return (ACK_MAGIC + struct.pack(">qqqq", seq, chain_pos, alert_id, micros(acked_at))
+            + field(note) + field(acked_by))
 
 
 def leaf_record(kind: str, subject: str | None, prev: int, record: bytes) -> bytes:

@@ -16,6 +16,7 @@ import psycopg
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
 from auditlog.ledger import (
+    alerts,
     append,
     checkpoints,
     feed,
@@ -206,6 +207,18 @@ class ReadUnit:
         return tree_checkpoints.covering(self.conn, index, origin, smallest=smallest)
 
 
+    # -- detection -----------------------------------------------------------------
+
+    def alerts(self, where: alerts.AlertFilter, limit: int = 1000) -> list[alerts.StoredAlert]:
+        return alerts.list_alerts(self.conn, where, limit)
+
+    def alert_outbox(self) -> list[alerts.Pending]:
+        return alerts.pending(self.conn)
+
+    def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
+        return alerts.event_seqs(self.conn, event_ids)
+
+
 class WriteUnit(ReadUnit):
     def append_batch(self, group: str, incoming: Sequence[append.Incoming], rejections: Sequence[append.Rejection],
                      ranges: Mapping[tuple[str, int], append.OffsetRange]) -> append.AppendResult:
@@ -234,6 +247,21 @@ class WriteUnit(ReadUnit):
 
     def resolve_rejected(self, resolutions: Sequence[rejected.Resolution], resolved_by: str) -> list[int]:
         return rejected.resolve(self.conn, resolutions, resolved_by)
+
+    def insert_alerts(self, drafts: Sequence[alerts.AlertDraft], sinks: Sequence[str]) -> list[int]:
+        return alerts.insert_alerts(self.conn, drafts, sinks)
+
+    def acknowledge(self, alert_id: int, note: str, acked_by: str) -> alerts.Ack:
+        return alerts.acknowledge(self.conn, alert_id, note, acked_by)
+
+    def outbox_due(self, sink: str, limit: int) -> list[tuple[int, int]]:
+        return alerts.due(self.conn, sink, limit)
+
+    def outbox_delivered(self, sink: str, alert_id: int) -> None:
+        alerts.delivered(self.conn, sink, alert_id)
+
+    def outbox_failed(self, sink: str, alert_id: int, error: str, delay_s: float) -> None:
+        alerts.failed(self.conn, sink, alert_id, error, delay_s)
 
 
 class ProjectUnit(ReadUnit):

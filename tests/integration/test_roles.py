@@ -18,7 +18,8 @@ FORBIDDEN = {
     "DISABLE TRIGGER": "ALTER TABLE {table} DISABLE TRIGGER USER",
     "DROP": "DROP TABLE {table}",
 }
-TABLES = {"events": "actor_id", "rejected": "reason", "checkpoints": "key_id", "seals": "purpose"}
+TABLES = {"events": "actor_id", "rejected": "reason", "checkpoints": "key_id", "seals": "purpose",
+          "alerts": "summary", "alert_acks": "note"}
 # the Merkle tree (migration 006): derived, written by the tree builder as the writer, INSERT only
 TREE_TABLES = {"tree_leaves": "kind", "tree_tiles": "data", "tree_heads": "root"}
 
@@ -37,6 +38,11 @@ def one_row_each(database_url: str) -> None:
         conn.execute("INSERT INTO checkpoints (key_id, body, signature) VALUES ('k', '\\x00', '\\x00')")
         conn.execute("INSERT INTO seals (subject, purpose, chain_pos, prev_hash, hash) "
                      "VALUES ('a-1', 'bundle', 1, '\\x00', '\\x00')")
+        conn.execute("INSERT INTO alerts (id, rule, severity, event_id, event_seq, actor_id, target_id, occurred_at, "
+                     "summary, late, raised_at, chain_pos, prev_hash, hash) VALUES (1, 'r', 'low', gen_random_uuid(), "
+                     "1, 'e-1', 'a-1', now(), 's', false, now(), 1, '\\x00', '\\x00')")
+        conn.execute("INSERT INTO alert_acks (alert_id, note, acked_by, acked_at, chain_pos, prev_hash, hash) "
+                     "VALUES (1, 'n', 'me', now(), 1, '\\x00', '\\x00')")
         conn.execute("INSERT INTO tree_leaves VALUES (0, 1, 'event', 'a-1', -1)")
         conn.execute("INSERT INTO tree_tiles VALUES (0, 0, 1, '\\x00')")
         conn.execute("INSERT INTO tree_heads (size, root) VALUES (1, '\\x00')")
