@@ -96,9 +96,9 @@ def insert_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], sinks:
         event_ids = sorted({d.event_id for d in drafts} | {d.related_event_id for d in drafts if d.related_event_id})
         stored: set[tuple[str, str]] = set()
         first: dict[str, int] = {}
-        for row in conn.execute(query("alerts_raised"), {"event_ids": event_ids}):
-            stored.add((row.rule, row.event_id))
-            first.setdefault(row.event_id, row.id)
+        for rule, event_id, alert_id in conn.execute(query("alerts_raised"), {"event_ids": event_ids}):
+            stored.add((rule, event_id))
+            first.setdefault(event_id, alert_id)
         fresh = _unique_new(drafts, stored)
         if not fresh:
             return []
@@ -144,7 +144,7 @@ def event_seqs(conn: psycopg.Connection, event_ids: Sequence[str]) -> dict[str, 
     if not event_ids:
         return {}
     with translated_errors():
-        return {r.event_id: r.seq for r in conn.execute(query("event_seqs"), {"event_ids": list(event_ids)})}
+        return {event_id: seq for event_id, seq in conn.execute(query("event_seqs"), {"event_ids": list(event_ids)})}
 
 
 def acknowledge(conn: psycopg.Connection, alert_id: int, note: str, acked_by: str) -> Ack:
@@ -173,11 +173,16 @@ def list_alerts(conn: psycopg.Connection, where: AlertFilter, limit: int = 1000)
               "alert_ids": list(where.alert_ids) if where.alert_ids is not None else None, "limit": limit}
     with translated_errors():
         rows = conn.execute(query("alerts_list"), params).fetchall()
-    return [StoredAlert(r.id, r.rule, r.severity, r.event_id, r.actor_id, r.target_id, r.occurred_at, r.summary,
-                        r.related_event_id, r.linked_alert_id, r.late, r.raised_at, r.recorded_at,
-                        tuple(Ack(a["note"], a["acked_by"], datetime.fromisoformat(a["acked_at"]))
-                              for a in r.acks))
-            for r in rows]
+    return [_stored(r) for r in rows]
+
+
+def _stored(row: tuple[Any, ...]) -> StoredAlert:
+    """A row of alerts_list.sql: the columns in StoredAlert's order, the acknowledgements (JSON) last."""
+    (id, rule, severity, event_id, actor_id, target_id, occurred_at, summary, related_event_id, linked_alert_id,
+     late, raised_at, recorded_at, acks) = row
+    return StoredAlert(id, rule, severity, event_id, actor_id, target_id, occurred_at, summary, related_event_id,
+                       linked_alert_id, late, raised_at, recorded_at,
+                       tuple(Ack(a["note"], a["acked_by"], datetime.fromisoformat(a["acked_at"])) for a in acks))
 
 
 # -- the outbox ---------------------------------------------------------------------------------
@@ -185,7 +190,8 @@ def list_alerts(conn: psycopg.Connection, where: AlertFilter, limit: int = 1000)
 def due(conn: psycopg.Connection, sink: str, limit: int) -> list[tuple[int, int]]:
     """(alert id, attempts so far) of alerts ``sink`` should try now."""
     with translated_errors():
-        return [(r.alert_id, r.attempts) for r in conn.execute(query("outbox_due"), {"sink": sink, "limit": limit})]
+        return [(alert_id, attempts)
+                for alert_id, attempts in conn.execute(query("outbox_due"), {"sink": sink, "limit": limit})]
 
 
 def delivered(conn: psycopg.Connection, sink: str, alert_id: int) -> None:
@@ -201,7 +207,7 @@ def failed(conn: psycopg.Connection, sink: str, alert_id: int, error: str, delay
 
 def pending(conn: psycopg.Connection) -> list[Pending]:
     with translated_errors():
-        return [Pending(r.sink, r.pending, r.oldest, r.most_attempts) for r in conn.execute(query("outbox_pending"))]
+        return [Pending(*r) for r in conn.execute(query("outbox_pending"))]
 
 
 def alert_plain(alert: StoredAlert) -> dict[str, Any]:

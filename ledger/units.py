@@ -15,8 +15,8 @@ import psycopg
 
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
+from auditlog.ledger import alerts as alerting
 from auditlog.ledger import (
-    alerts,
     append,
     checkpoints,
     feed,
@@ -209,14 +209,14 @@ class ReadUnit:
 
     # -- detection -----------------------------------------------------------------
 
-    def alerts(self, where: alerts.AlertFilter, limit: int = 1000) -> list[alerts.StoredAlert]:
-        return alerts.list_alerts(self.conn, where, limit)
+    def alerts(self, where: alerting.AlertFilter, limit: int = 1000) -> list[alerting.StoredAlert]:
+        return alerting.list_alerts(self.conn, where, limit)
 
-    def alert_outbox(self) -> list[alerts.Pending]:
-        return alerts.pending(self.conn)
+    def alert_outbox(self) -> list[alerting.Pending]:
+        return alerting.pending(self.conn)
 
     def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
-        return alerts.event_seqs(self.conn, event_ids)
+        return alerting.event_seqs(self.conn, event_ids)
 
 
 class WriteUnit(ReadUnit):
@@ -248,20 +248,20 @@ class WriteUnit(ReadUnit):
     def resolve_rejected(self, resolutions: Sequence[rejected.Resolution], resolved_by: str) -> list[int]:
         return rejected.resolve(self.conn, resolutions, resolved_by)
 
-    def insert_alerts(self, drafts: Sequence[alerts.AlertDraft], sinks: Sequence[str]) -> list[int]:
-        return alerts.insert_alerts(self.conn, drafts, sinks)
+    def insert_alerts(self, drafts: Sequence[alerting.AlertDraft], sinks: Sequence[str]) -> list[int]:
+        return alerting.insert_alerts(self.conn, drafts, sinks)
 
-    def acknowledge(self, alert_id: int, note: str, acked_by: str) -> alerts.Ack:
-        return alerts.acknowledge(self.conn, alert_id, note, acked_by)
+    def acknowledge(self, alert_id: int, note: str, acked_by: str) -> alerting.Ack:
+        return alerting.acknowledge(self.conn, alert_id, note, acked_by)
 
     def outbox_due(self, sink: str, limit: int) -> list[tuple[int, int]]:
-        return alerts.due(self.conn, sink, limit)
+        return alerting.due(self.conn, sink, limit)
 
     def outbox_delivered(self, sink: str, alert_id: int) -> None:
-        alerts.delivered(self.conn, sink, alert_id)
+        alerting.delivered(self.conn, sink, alert_id)
 
     def outbox_failed(self, sink: str, alert_id: int, error: str, delay_s: float) -> None:
-        alerts.failed(self.conn, sink, alert_id, error, delay_s)
+        alerting.failed(self.conn, sink, alert_id, error, delay_s)
 
 
 class ProjectUnit(ReadUnit):
