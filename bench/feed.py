@@ -14,6 +14,7 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -31,12 +32,21 @@ BATCH = 5000
 PAGE = 5000
 
 
-def fill(ledger: Ledger, rows: int, rng: random.Random) -> None:
-    """``rows`` ledger rows through the writer's append path, 1 in 100 a rejected message."""
-    start = datetime(2017, 11, 2, tzinfo=UTC)
-    template = encode(AdminAction(str(uuid.uuid4()), start, Actor("e-1", "employee", org="socialco"),
-                                  "account.update", Target("account", "acct-00001", "@someone"), reason="bench"))
-    sample = decode(template)
+def updates(n: int, rng: random.Random) -> AdminAction:
+    """The ``n``th row of an ordinary ledger: an employee's account update, a millisecond apart."""
+    return AdminAction(str(uuid.UUID(int=rng.getrandbits(128), version=4)), START_TIME + timedelta(milliseconds=n),
+                       Actor("e-1", "employee", org="socialco"), "account.update",
+                       Target("account", f"acct-{rng.randrange(20_000):05d}", "@someone"), reason="bench")
+
+
+START_TIME = datetime(2017, 11, 2, tzinfo=UTC)
+
+
+def fill(ledger: Ledger, rows: int, rng: random.Random,
+         make: Callable[[int, random.Random], AdminAction] = updates) -> None:
+    """``rows`` ledger rows through the writer's append path, 1 in 100 a rejected message, the
+    others events ``make`` builds."""
+    sample = decode(encode(make(0, random.Random(0))))
     offset = 0
     while offset < rows:
         incoming, rejections = [], []
@@ -44,9 +54,7 @@ def fill(ledger: Ledger, rows: int, rng: random.Random) -> None:
             if n % 100 == 99:
                 rejections.append(Rejection("bench", n % 6, n, None, b"junk", "not Avro single-object encoded"))
                 continue
-            event = AdminAction(str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                                start + timedelta(milliseconds=n), sample.event.actor, "account.update",
-                                Target("account", f"acct-{rng.randrange(20_000):05d}", "@someone"), reason="bench")
+            event = make(n, rng)
             raw = encode(event)
             incoming.append(Incoming.of("bench", n % 6, n, event, raw, sample.fingerprint))
         with ledger.writing() as unit:

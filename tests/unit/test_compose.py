@@ -17,8 +17,8 @@ import yaml
 from auditlog.domain.settings import ENV_VARS, Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-APP_SERVICES = ("migrate", "ledger-writer", "projector")
-METRICS_SERVICES = ("ledger-writer", "projector")
+APP_SERVICES = ("migrate", "ledger-writer", "projector", "detector")
+METRICS_SERVICES = ("ledger-writer", "projector", "detector")
 
 
 def _compose() -> dict[str, Any]:
