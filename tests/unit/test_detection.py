@@ -1,0 +1,138 @@
+"""The Judge over the incident day (``producers.scenario``): the incident raises its rules naming
+the culprit, the ordinary rest of the day raises little; and a late offboarding is caught."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from auditlog.domain.detection import Judge
+from auditlog.domain.model import AdminAction, Change
+from auditlog.domain.rules import Finding, Severity
+from auditlog.domain.rules_config import load_rules
+from auditlog.producers.scenario import CULPRIT, DAY, EASTERN, PROTECTED_ACCOUNT, RESTORER, Scenario, build
+from tests.factories import event
+
+DEFAULTS = load_rules(None)
+HR = {"actor": "sys-hr-sync", "kind": "system"}
+
+
+def _judged(events: list[AdminAction] | tuple[AdminAction, ...]) -> list[Finding]:
+    judge = Judge(DEFAULTS)
+    return [finding for ev in events for finding in judge.judge(ev)]
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return build()
+
+
+@pytest.fixture(scope="module")
+def findings(scenario: Scenario) -> list[Finding]:
+    return _judged(scenario.events)
+
+
+def _incident_ids(scenario: Scenario) -> tuple[str, str]:
+    on_account = [e for e in scenario.events if e.target.id == PROTECTED_ACCOUNT and e.occurred_at >= DAY]
+    deactivation = next(e for e in on_account if e.action == "account.deactivate")
+    restore = next(e for e in on_account if e.action == "account.reactivate")
+    return deactivation.event_id, restore.event_id
+
+
+def test_the_incident_raises_protected_change_last_day_first_contact_and_quick_reversal(
+        scenario: Scenario, findings: list[Finding]) -> None:
+    deactivation, restore = _incident_ids(scenario)
+    on_deactivation = {f.rule: f for f in findings if f.event_id == deactivation}
+    # and the culprit's first action on any protected account that day (LOW)
+    assert set(on_deactivation) == {"protected-change", "last-day", "first-contact"}
+    assert on_deactivation["protected-change"].severity is Severity.HIGH
+    assert on_deactivation["last-day"].severity is Severity.CRITICAL
+    assert all(f.actor_id == CULPRIT and CULPRIT in f.summary for f in on_deactivation.values())
+    assert "without a ticket" in on_deactivation["protected-change"].summary
+    [reversal] = [f for f in findings if f.event_id == restore]
+    assert (reversal.rule, reversal.actor_id, reversal.related_event_id) == ("quick-reversal", RESTORER, deactivation)
+    assert reversal.summary == f"{PROTECTED_ACCOUNT} deactivated 11m12s by {CULPRIT}, restored by {RESTORER}"
+
+
+def test_the_incident_raises_after_engagement_had_the_engagement_ended_before_it(scenario: Scenario) -> None:
+    # the scenario's engagement ends at 23:59:59 Eastern, after the incident (18:58): rule 2 has nothing
+    # to say about the real day. Had the offboarding named 18:00, the deactivation comes after it.
+    ended = datetime(2017, 11, 2, 18, 0, tzinfo=EASTERN).isoformat()
+    events = [replace(e, changes=(Change("engagement_end", None, ended),))
+              if e.action == "actor.offboard" and e.target.id == CULPRIT else e for e in scenario.events]
+    deactivation, _ = _incident_ids(scenario)
+    rules = {f.rule: f for f in _judged(events) if f.event_id == deactivation}
+    assert rules["after-engagement"].severity is Severity.CRITICAL
+    assert rules["after-engagement"].summary.startswith(f"{CULPRIT} (contractor, vendor-b) deactivated account "
+                                                        f"{PROTECTED_ACCOUNT} 58m02s after their engagement ended")
+
+
+def test_the_ordinary_day_raises_little(scenario: Scenario, findings: list[Finding]) -> None:
+    incident = set(_incident_ids(scenario))
+    ordinary = [f for f in findings if f.occurred_at >= DAY and f.event_id not in incident]
+    counts = Counter(f.rule for f in ordinary)
+    print(f"\nordinary day ({len([e for e in scenario.events if e.occurred_at >= DAY])} events): {dict(counts)}")
+    # the day's reversals are random staff undoing each other's suspensions within the hour: what the
+    # rule is meant to catch, and the price of its 60 minutes (the scenario does 3,000 actions a day)
+    assert counts["quick-reversal"] <= 10
+    assert counts["burst"] == counts["protected-change"] == counts["after-engagement"] == 0
+    # last-day: only the culprit, on their last day, can raise it
+    assert {f.actor_id for f in ordinary if f.rule == "last-day"} <= {CULPRIT}
+    assert counts["first-contact"] <= 20  # LOW: at most once per actor
+    assert len({f.actor_id for f in ordinary if f.rule == "first-contact"}) == counts["first-contact"]
+
+
+def test_an_ordinary_ticketed_deactivation_by_an_employee_raises_nothing() -> None:
+    at = datetime(2017, 11, 2, 15, 0, tzinfo=EASTERN)
+    events = [event("account.create", "a-1", at - timedelta(days=400), actor="svc-signup", kind="service"),
+              event("account.deactivate", "a-1", at, actor="e-ts-01", kind="employee", ticket="SUP-12345")]
+    assert _judged(events) == []
+
+
+def _late_offboarding() -> tuple[list[AdminAction], AdminAction]:
+    contractor = {"actor": "c-9", "kind": "contractor"}
+    at_ten = event("account.suspend", "a-1", "2017-11-02T10:00:00+00:00", **contractor, ticket="SUP-1")
+    at_eleven = event("account.suspend", "a-2", "2017-11-02T11:00:00+00:00", **contractor, ticket="SUP-2")
+    offboard = event("actor.offboard", "c-9", "2017-11-02T09:00:00+00:00", **HR,
+                     changes=(Change("engagement_end", None, "2017-11-02T10:30:00+00:00"),))
+    return [at_ten, at_eleven, offboard], at_eleven
+
+
+def test_a_late_offboarding_flags_the_actions_already_judged_after_the_end() -> None:
+    events, at_eleven = _late_offboarding()
+    [finding] = _judged(events)
+    assert (finding.rule, finding.event_id, finding.late) == ("after-engagement", at_eleven.event_id, True)
+    assert finding.severity is Severity.CRITICAL and finding.actor_id == "c-9"
+
+
+def test_an_offboarding_known_in_time_flags_the_action_once_not_late() -> None:
+    events, at_eleven = _late_offboarding()
+    [finding] = _judged([events[2], events[0], events[1]])
+    assert (finding.event_id, finding.late) == (at_eleven.event_id, False)
+    # a second offboarding with the same end does not flag the action again
+    assert _judged([events[2], events[0], events[1], replace(events[2], event_id=events[0].event_id[::-1])]) == [
+        finding]
+
+
+def test_warming_folds_state_without_findings_and_judging_continues_from_it(scenario: Scenario) -> None:
+    deactivation, restore = _incident_ids(scenario)
+    cut = next(n for n, e in enumerate(scenario.events) if e.event_id == deactivation)
+    judge = Judge(DEFAULTS)
+    for ev in scenario.events[:cut]:
+        judge.warm(ev)
+    after = [f for ev in scenario.events[cut:] for f in judge.judge(ev)]
+    assert {f.rule for f in after if f.event_id in (deactivation, restore)} == {
+        "protected-change", "last-day", "first-contact", "quick-reversal"}
+
+
+def test_the_judge_keeps_only_the_lookback_of_each_actors_actions() -> None:
+    judge = Judge(DEFAULTS)
+    start = datetime(2017, 1, 1, tzinfo=EASTERN)
+    for day in range(120):
+        judge.judge(event("account.password_reset", "a-1", start + timedelta(days=day), actor="c-1", ticket="T"))
+    kept = judge.recent["c-1"]
+    assert 30 <= len(kept) <= 32
+    assert len(judge.activities["c-1"].recent_destructive) == 0
