@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, feed, ingest, oncall, produce, state, tree, who
+from bench import codec, detect, feed, ingest, oncall, produce, state, tree, who
 
 if __name__ == "__main__":
     codec.main()
@@ -11,3 +11,4 @@ if __name__ == "__main__":
     who.main()
     oncall.main()
     tree.main()
+    detect.main()

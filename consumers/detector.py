@@ -21,13 +21,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditlog.consumers import service
 from auditlog.consumers.alert_sinks import Deliveries, configured_sinks
 from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
-from auditlog.consumers.runner import NO_METRICS, Health, Metrics
+from auditlog.consumers.runner import NO_METRICS, Health, Metrics, Runner
 from auditlog.consumers.service import Serving
 from auditlog.domain.detection import Judge
 from auditlog.domain.model import AdminAction
@@ -73,6 +74,7 @@ class Detector:
         self.stats = DetectorTally()
         self.sinks = configured_sinks(config.settings)
         self._stop = threading.Event()
+        self._drain = threading.Event()
 
     @property
     def consumers(self) -> tuple[str, ...]:
@@ -80,6 +82,10 @@ class Detector:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def drain(self) -> None:
+        """Finish once the feed's head is judged (as --until-idle would), not at once."""
+        self._drain.set()
 
     def run(self, until_idle: bool = False) -> DetectorTally:
         deliveries = Deliveries(self.config.settings, self.sinks, self.metrics) if self.config.deliver else None
@@ -114,7 +120,7 @@ class Detector:
             caught_up = read < self.config.batch
             self.health.ready = caught_up
             if caught_up:
-                if until_idle:
+                if until_idle or self._drain.is_set():
                     return
                 self._stop.wait(self.config.idle_s)
 
@@ -168,7 +174,7 @@ def warm(ledger: Ledger, judge: Judge, upto: Position, stop: threading.Event | N
     folded = 0
     if upto == START:
         return 0
-    for row, event in _feed_events(ledger, upto):
+    for _row, event in _feed_events(ledger, upto):
         judge.warm(event)
         folded += 1
         if stop is not None and stop.is_set():
@@ -222,6 +228,31 @@ def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datet
                 result.folded += 1
     result.seconds = time.perf_counter() - began
     return result
+
+
+@contextmanager
+def detecting(settings: Settings) -> Iterator[Detector]:
+    """A detector judging the feed in a thread while the block runs (the demo ingests meanwhile);
+    at the block's end it judges what is left, stops, and raises what stopped it, if anything."""
+    detector = Detector(DetectorConfig(settings, load_rules(settings.rules_file)))
+    runner = Runner(detector)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run()
+        except BaseException as exc:  # handed to the caller's thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="detector", daemon=True)
+    thread.start()
+    try:
+        yield detector
+    finally:
+        detector.drain()
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def detect(settings: Settings, *, until_idle: bool = False, batch: int = BATCH, serving: Serving | None = None,

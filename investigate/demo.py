@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from auditlog.consumers.detector import detect, detecting
 from auditlog.consumers.ingest import ingest
 from auditlog.domain.errors import AuditError
 from auditlog.domain.model import AdminAction
@@ -23,6 +24,7 @@ from auditlog.investigate.progress import Progress
 from auditlog.investigate.render import text
 from auditlog.investigate.times import show, span
 from auditlog.investigate.usecases.admin import events_recorded, migrate
+from auditlog.investigate.usecases.alerts import AlertsQuery, list_alerts
 from auditlog.investigate.usecases.evidence import build_tree, prove
 from auditlog.investigate.usecases.history import TICK, ActorQuery, StateQuery, WhoQuery, actor_day, state_at, who
 from auditlog.investigate.usecases.integrity import checkpoint, init_keys
@@ -44,9 +46,12 @@ def run_demo(settings: Settings) -> int:
               f"{scenario.actors} actors on {scenario.accounts} accounts.")
         if already == len(scenario.events):
             print("The ledger already holds the whole day; answering from it.\n")
+            detect(settings, until_idle=True)  # judges whatever the detector has not judged yet
         else:
-            _emit_and_ingest(settings, scenario.events)
+            with detecting(settings):  # live, beside the writer, as in production
+                _emit_and_ingest(settings, scenario.events)
         culprit_event = _answer(ledger)
+        _alerts(ledger)
         _evidence(ledger, settings, culprit_event)
     return 0
 
@@ -64,7 +69,7 @@ def _evidence(ledger: Ledger, settings: Settings, event_id: str) -> None:
                            trusted_keys=key.parent / "trusted.vkeys")
         if not key.exists():
             init_keys(settings)
-    _heading("4. Evidence anyone can check")
+    _heading("5. Evidence anyone can check")
     built = build_tree(settings, until_idle=True)
     checkpoint(ledger, settings)  # a chain checkpoint too, and the tree's if the builder signed none
     proof = prove(ledger, settings, event_id)
@@ -142,6 +147,21 @@ def _answer(ledger: Ledger) -> str:
     print()
     _print(text.events_table(actions, EASTERN))
     return str(deactivations[0].event.event_id)
+
+
+def _alerts(ledger: Ledger) -> None:
+    """What the detector raised while the day was ingested, and how soon."""
+    _heading(f"4. Would we have seen it at once? The detector's alerts on {PROTECTED_ACCOUNT}")
+    page = list_alerts(ledger, AlertsQuery(target=PROTECTED_ACCOUNT))
+    for alert in page.alerts:
+        delay = "" if alert.recorded_at is None else \
+            f", raised {(alert.raised_at - alert.recorded_at).total_seconds():.2f}s after the ledger recorded it"
+        print(f"  {alert.severity.upper():8} {alert.rule}: {alert.summary}{delay}")
+    others = list_alerts(ledger, AlertsQuery(start=DAY, end=DAY + timedelta(days=1)))
+    rest = Counter(a.rule for a in others.alerts if a.target_id != PROTECTED_ACCOUNT)
+    print(f"  the rest of the day: {sum(rest.values())} alerts"
+          + (" (" + ", ".join(f"{n} {rule}" for rule, n in rest.most_common()) + ")" if rest else ""))
+    print("  try: auditlog alerts --severity high --tz America/New_York ; auditlog rules explain quick-reversal")
 
 
 def _print(lines: list[str]) -> None:

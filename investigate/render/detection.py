@@ -31,7 +31,7 @@ def alerts_text(page: AlertsPage, tz: tzinfo | None) -> list[str]:
         flags = ("late " if a.late else "") + (f"acked x{len(a.acks)}" if a.acks else "")
         rows.append([a.id, a.severity.upper(), a.rule, show(a.occurred_at, tz), a.actor_id, a.target_id, delay,
                      flags.strip() or "-", a.summary])
-    lines = table(("id", "severity", "rule", "occurred", "actor", "target", "detected in", "", "summary"), rows)
+    lines = table(("id", "severity", "rule", "occurred", "actor", "target", "detected in", "notes", "summary"), rows)
     for p in page.outbox:
         lines.append(f"{p.sink}: {p.pending} alert(s) not delivered yet (oldest raised {show(p.oldest, tz)}, "
                      f"up to {p.most_attempts} attempts)")
