@@ -27,13 +27,15 @@ from auditlog.investigate.cli import (
     projections,
     rejected,
     replay,
+    rules,
     schemas,
     snapshot,
 )
 from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
-GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay)
+GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay,
+          rules)
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without
