@@ -28,6 +28,7 @@ from auditlog.investigate.cli import (
     projections,
     rejected,
     replay,
+    rules,
     schemas,
     snapshot,
 )
@@ -35,7 +36,7 @@ from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
 GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay,
-          detection)
+          detection, rules)
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without

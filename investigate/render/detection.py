@@ -8,7 +8,7 @@ from datetime import tzinfo
 from typing import Any
 
 from auditlog.consumers.detector import Backtest, DetectorTally
-from auditlog.domain.rules import Finding
+from auditlog.investigate.render.rules import finding_json
 from auditlog.investigate.render.text import table
 from auditlog.investigate.times import show
 from auditlog.investigate.usecases.alerts import AlertsPage
@@ -46,17 +46,11 @@ def ack_text(ack: Ack, alert_id: int) -> list[str]:
     return [f"alert {alert_id} acknowledged by {ack.acked_by} at {ack.acked_at.isoformat()}: {ack.note}"]
 
 
-def finding_plain(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "severity": f.severity.value, "event_id": f.event_id, "actor_id": f.actor_id,
-            "target_id": f.target_id, "occurred_at": f.occurred_at.isoformat(), "summary": f.summary,
-            "related_event_id": f.related_event_id, "late": f.late}
-
-
 def backtest_json(result: Backtest, tz: tzinfo | None) -> dict[str, Any]:
     return {"from": result.start.isoformat(), "to": result.end.isoformat(), "events_judged": result.judged,
             "events_folded": result.folded, "seconds": round(result.seconds, 3),
             "by_rule": dict(Counter(f.rule for f in result.findings)),
-            "findings": [finding_plain(f) for f in result.findings]}
+            "findings": [finding_json(f, tz) for f in result.findings]}
 
 
 def backtest_text(result: Backtest, tz: tzinfo | None) -> list[str]:

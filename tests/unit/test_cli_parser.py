@@ -12,7 +12,7 @@ def test_help_teaches_the_commands_and_the_time_rule(capsys: pytest.CaptureFixtu
         main(["--help"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    for command in ("db", "emit", "ingest", "state", "who", "demo"):
+    for command in ("db", "emit", "ingest", "state", "who", "demo", "rules"):
         assert command in out
     assert "--tz" in out and "offset" in out
 
@@ -39,7 +39,7 @@ def test_the_console_script_runs_without_services() -> None:
 def test_every_command_has_a_handler() -> None:
     samples = [["db", "migrate"], ["emit"], ["schemas", "check"], ["ingest"], ["state", "a", "--at", "x"], ["who"],
                ["timeline", "a"], ["diff", "a", "x", "y"], ["actor", "a"], ["snapshot"], ["verify"],
-               ["keys", "init"], ["checkpoint"], ["demo"]]
+               ["keys", "init"], ["checkpoint"], ["demo"], ["rules", "list"], ["rules", "explain", "burst"]]
     parser = build_parser()
     for words in samples:
         assert callable(parser.parse_args(words).handler), words
