@@ -21,7 +21,7 @@ from auditlog.domain.account import AccountState, apply
 from auditlog.domain.activity import ActorActivity, observe
 from auditlog.domain.actor import ActorState, apply_actor
 from auditlog.domain.model import AdminAction
-from auditlog.domain.rules import AFTER_ENGAGEMENT, BURST, Finding, RuleContext, evaluate, late_after_engagement
+from auditlog.domain.rules import AFTER_ENGAGEMENT, BURST, Finding, RuleContext, evaluate, gone, late_after_engagement
 from auditlog.domain.rules_config import RulesConfig
 
 # the activity must hold two burst windows: the window ending at this event and the one ending at
@@ -69,16 +69,16 @@ class Judge:
 
     def _late_offboarding(self, event: AdminAction) -> list[Finding]:
         """After-engagement findings for actions judged before this offboarding told their actor was gone.
-        Actions the actor's previous state already placed after an engagement end were flagged then."""
+        Actions the actor's previous state already counted as gone were flagged then."""
         if event.action != "actor.offboard" or event.target.type != "actor":
             return []
         before = self.actors.get(event.target.id) or ActorState(event.target.id)
         after = apply_actor(before, event)
         if after.engagement_end is None:
             return []
-        old_end = before.engagement_end
+        rule = self.config.rule(AFTER_ENGAGEMENT)
         unflagged = [action for action in self.recent.get(event.target.id, ())
-                     if old_end is None or action.occurred_at < old_end]
+                     if not gone(before, action.occurred_at, rule)]
         return late_after_engagement(after, unflagged, self.config)
 
     def _remember(self, event: AdminAction) -> None:

@@ -127,22 +127,29 @@ def _joined(parts: list[str]) -> str:
 # -- 2. after-engagement ------------------------------------------------------------------------------
 
 
-def _ended(actor: ActorState, at: datetime) -> bool:
-    return actor.employment(at) is Employment.OFFBOARDED
+def gone(actor: ActorState, at: datetime, config: RuleConfig) -> bool:
+    """Gone at ``at``: past the engagement end, or (``offboarded_counts``) offboarded before it."""
+    if actor.employment(at) is Employment.OFFBOARDED:
+        return True
+    return config.flag("offboarded_counts") and actor.offboarded_at is not None and actor.offboarded_at <= at
 
 
 def after_engagement(ctx: RuleContext, config: RuleConfig) -> str | None:
     event, actor = ctx.event, ctx.actor
-    if not _ended(actor, event.occurred_at):
+    if not gone(actor, event.occurred_at, config):
         return None
     return _after_summary(event, actor)
 
 
 def _after_summary(event: AdminAction, actor: ActorState) -> str:
-    assert actor.engagement_end is not None  # _ended holds
-    late = event.occurred_at - actor.engagement_end
-    return (f"{_who(event)} {_did(event)} {_clock(late)} after their engagement ended "
-            f"({actor.engagement_end.isoformat()})")
+    if actor.engagement_end is not None and event.occurred_at >= actor.engagement_end:
+        late = event.occurred_at - actor.engagement_end
+        return (f"{_who(event)} {_did(event)} {_clock(late)} after their engagement ended "
+                f"({actor.engagement_end.isoformat()})")
+    assert actor.offboarded_at is not None  # gone() holds
+    ends = f"; engagement ends {actor.engagement_end.isoformat()}" if actor.engagement_end else ""
+    return (f"{_who(event)} {_did(event)} {_clock(event.occurred_at - actor.offboarded_at)} after being "
+            f"offboarded ({actor.offboarded_at.isoformat()}{ends})")
 
 
 def late_after_engagement(actor: ActorState, actions: Iterable[AdminAction], config: RulesConfig) -> list[Finding]:
@@ -153,7 +160,7 @@ def late_after_engagement(actor: ActorState, actions: Iterable[AdminAction], con
         return []
     findings = []
     for event in actions:
-        if event.actor.id != actor.actor_id or not _ended(actor, event.occurred_at):
+        if event.actor.id != actor.actor_id or not gone(actor, event.occurred_at, rule):
             continue
         if rule.allows(event.actor.id, event.target.id):
             continue
@@ -254,9 +261,11 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "The finding names which of these safeguards were missing. Protection is judged from the "
          "account's state just before the event, so unprotecting an account and then deactivating it "
          "raises on the unprotect.", protected_change),
-    Rule(AFTER_ENGAGEMENT, "Action after the engagement ended", Severity.CRITICAL,
+    Rule(AFTER_ENGAGEMENT, "Action after the engagement ended, or by an offboarded actor", Severity.CRITICAL,
          "An actor acted at or after the end of their engagement, as an offboarding's engagement_end "
-         "states it. Their access should already have been revoked: the action is either a failure of "
+         "states it, or (offboarded_counts, on by default) after their offboarding was done even though "
+         "the engagement formally ends later, as the 2017 contractor's did (offboarded at 09:00, "
+         "engaged until 23:59). Their access should be going: the action is either a failure of "
          "offboarding or a misuse of credentials. When the offboarding reaches the ledger after the "
          "actions it makes illegitimate, the detector flags those actions then (marked late), as far "
          "back as late_lookback_days.", after_engagement),

@@ -8,13 +8,13 @@ nothing to find, over that day with the one change that would have.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from auditlog.domain.detection import Judge
-from auditlog.domain.model import Actor, AdminAction, Change, Target, new_event_id
-from auditlog.domain.rules import AFTER_ENGAGEMENT, BURST, RULES, Finding, Rule
+from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
+from auditlog.domain.rules import BURST, RULES, Finding, Rule
 from auditlog.domain.rules_config import RuleConfig, load_rules
 from auditlog.domain.settings import Settings
 from auditlog.producers.scenario import CULPRIT, EASTERN, PROTECTED_ACCOUNT, build
@@ -62,12 +62,6 @@ def incident_example(rule_id: str) -> tuple[Finding | None, str]:
 
 def _incident_day(rule_id: str) -> tuple[list[AdminAction], str]:
     events = list(build().events)
-    if rule_id == AFTER_ENGAGEMENT:
-        # the real engagement ended at 23:59:59, after the 18:58 deactivation
-        end = datetime(2017, 11, 2, 18, 0, tzinfo=EASTERN).isoformat()
-        events = [replace(e, changes=(Change("engagement_end", None, end),))
-                  if e.action == "actor.offboard" and e.target.id == CULPRIT else e for e in events]
-        return events, "the 2017 incident day, had the offboarding ended the engagement at 18:00 instead of 23:59"
     if rule_id == BURST:
         culprit = Actor(CULPRIT, "contractor", display_name="Contractor VB07", org="vendor-b", team="customer-support")
         start = datetime(2017, 11, 2, 18, 40, tzinfo=EASTERN)

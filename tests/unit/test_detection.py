@@ -42,12 +42,14 @@ def _incident_ids(scenario: Scenario) -> tuple[str, str]:
     return deactivation.event_id, restore.event_id
 
 
-def test_the_incident_raises_protected_change_last_day_first_contact_and_quick_reversal(
+def test_the_incident_raises_rules_1_to_4_and_first_contact_naming_the_contractor(
         scenario: Scenario, findings: list[Finding]) -> None:
     deactivation, restore = _incident_ids(scenario)
     on_deactivation = {f.rule: f for f in findings if f.event_id == deactivation}
     # and the culprit's first action on any protected account that day (LOW)
-    assert set(on_deactivation) == {"protected-change", "last-day", "first-contact"}
+    assert set(on_deactivation) == {"protected-change", "after-engagement", "last-day", "first-contact"}
+    assert on_deactivation["after-engagement"].severity is Severity.CRITICAL
+    assert "9h57m after being offboarded" in on_deactivation["after-engagement"].summary
     assert on_deactivation["protected-change"].severity is Severity.HIGH
     assert on_deactivation["last-day"].severity is Severity.CRITICAL
     assert all(f.actor_id == CULPRIT and CULPRIT in f.summary for f in on_deactivation.values())
@@ -58,8 +60,9 @@ def test_the_incident_raises_protected_change_last_day_first_contact_and_quick_r
 
 
 def test_the_incident_raises_after_engagement_had_the_engagement_ended_before_it(scenario: Scenario) -> None:
-    # the scenario's engagement ends at 23:59:59 Eastern, after the incident (18:58): rule 2 has nothing
-    # to say about the real day. Had the offboarding named 18:00, the deactivation comes after it.
+    # the scenario's engagement ends at 23:59:59 Eastern, after the incident (18:58): on the real day
+    # rule 2 holds because the offboarding was done at 09:00. Had it named 18:00, the deactivation
+    # comes after the end itself, and the summary says so.
     ended = datetime(2017, 11, 2, 18, 0, tzinfo=EASTERN).isoformat()
     events = [replace(e, changes=(Change("engagement_end", None, ended),))
               if e.action == "actor.offboard" and e.target.id == CULPRIT else e for e in scenario.events]
@@ -78,7 +81,9 @@ def test_the_ordinary_day_raises_little(scenario: Scenario, findings: list[Findi
     # the day's reversals are random staff undoing each other's suspensions within the hour: what the
     # rule is meant to catch, and the price of its 60 minutes (the scenario does 3,000 actions a day)
     assert counts["quick-reversal"] <= 10
-    assert counts["burst"] == counts["protected-change"] == counts["after-engagement"] == 0
+    assert counts["burst"] == counts["protected-change"] == 0
+    # after-engagement: only the culprit, offboarded at 09:00, still acting that day
+    assert {f.actor_id for f in ordinary if f.rule == "after-engagement"} == {CULPRIT}
     # last-day: only the culprit, on their last day, can raise it
     assert {f.actor_id for f in ordinary if f.rule == "last-day"} <= {CULPRIT}
     assert counts["first-contact"] <= 20  # LOW: at most once per actor
@@ -96,7 +101,8 @@ def _late_offboarding() -> tuple[list[AdminAction], AdminAction]:
     contractor = {"actor": "c-9", "kind": "contractor"}
     at_ten = event("account.suspend", "a-1", "2017-11-02T10:00:00+00:00", **contractor, ticket="SUP-1")
     at_eleven = event("account.suspend", "a-2", "2017-11-02T11:00:00+00:00", **contractor, ticket="SUP-2")
-    offboard = event("actor.offboard", "c-9", "2017-11-02T09:00:00+00:00", **HR,
+    # done at 10:45 (after the first action), naming an end at 10:30 (before the second)
+    offboard = event("actor.offboard", "c-9", "2017-11-02T10:45:00+00:00", **HR,
                      changes=(Change("engagement_end", None, "2017-11-02T10:30:00+00:00"),))
     return [at_ten, at_eleven, offboard], at_eleven
 
@@ -125,7 +131,7 @@ def test_warming_folds_state_without_findings_and_judging_continues_from_it(scen
         judge.warm(ev)
     after = [f for ev in scenario.events[cut:] for f in judge.judge(ev)]
     assert {f.rule for f in after if f.event_id in (deactivation, restore)} == {
-        "protected-change", "last-day", "first-contact", "quick-reversal"}
+        "protected-change", "after-engagement", "last-day", "first-contact", "quick-reversal"}
 
 
 def test_the_judge_keeps_only_the_lookback_of_each_actors_actions() -> None:

@@ -48,7 +48,13 @@ def _deactivate(kind: str = "contractor", ticket: str | None = None, target: str
 
 
 def _leaving(end: datetime, actor: str = "c-vb-07") -> ActorState:
-    return ActorState(actor, "contractor", "vendor-b", offboarded_at=end - timedelta(hours=15), engagement_end=end)
+    """An actor whose engagement ends at ``end`` (the offboarding itself not in the state: the
+    offboarded clause of after-engagement has tests of its own)."""
+    return ActorState(actor, "contractor", "vendor-b", engagement_end=end)
+
+
+def _offboarded(done: datetime, end: datetime, actor: str = "c-vb-07") -> ActorState:
+    return ActorState(actor, "contractor", "vendor-b", offboarded_at=done, engagement_end=end)
 
 
 def _touched(actor: str) -> ActorActivity:
@@ -110,6 +116,19 @@ def test_an_action_at_or_after_the_engagement_end_is_critical() -> None:
         [finding] = evaluate(_ctx(ev, ORDINARY, _leaving(end)), DEFAULTS)
         assert (finding.rule, finding.severity) == ("after-engagement", Severity.CRITICAL)
     assert _rules(_ctx(ev, ORDINARY, _leaving(AT + timedelta(seconds=1)))) == []
+
+
+def test_an_action_after_the_offboarding_is_critical_even_before_the_engagement_ends() -> None:
+    ev = _deactivate(target="a-1")
+    [finding] = evaluate(_ctx(ev, ORDINARY, _offboarded(AT - timedelta(hours=10), AT + timedelta(hours=5))), DEFAULTS)
+    assert (finding.rule, finding.severity) == ("after-engagement", Severity.CRITICAL)
+    assert "10h00m after being offboarded" in finding.summary
+    not_counted = _tuned("after-engagement", offboarded_counts=False)
+    assert evaluate(_ctx(ev, ORDINARY, _offboarded(AT - timedelta(hours=10), AT + timedelta(hours=5))),
+                    not_counted) == []
+    # done after the action: not yet offboarded when it happened
+    assert evaluate(_ctx(ev, ORDINARY, _offboarded(AT + timedelta(seconds=1), AT + timedelta(hours=5))),
+                    DEFAULTS) == []
 
 
 def test_late_after_engagement_flags_only_the_actors_actions_after_the_end() -> None:
