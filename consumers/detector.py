@@ -214,20 +214,26 @@ class Backtest:
 def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datetime,
              progress: Callable[[int], None] | None = None) -> Backtest:
     """What the rules would have raised for the events that occurred in [start, end], judged in
-    feed order with every other event folded for context; nothing is stored or sent."""
+    feed order with every other event folded for context; nothing is stored or sent. Reads the
+    events as the rules read them (``ledger/judged.py``), in one snapshot."""
     result = Backtest(start, end)
     began = time.perf_counter()
     judge = Judge(rules)
-    with Ledger.from_settings(settings) as ledger:
-        for _, event in _feed_events(ledger, None, progress=progress):
+    with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
+        for n, event in enumerate(unit.judged_events(), start=1):
             if start <= event.occurred_at <= end:
                 result.findings.extend(f for f in judge.judge(event) if start <= f.occurred_at <= end)
                 result.judged += 1
             else:
                 judge.warm(event)
                 result.folded += 1
+            if progress is not None and n % _PROGRESS_EVERY == 0:
+                progress(_PROGRESS_EVERY)
     result.seconds = time.perf_counter() - began
     return result
+
+
+_PROGRESS_EVERY = 10_000
 
 
 @contextmanager

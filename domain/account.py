@@ -97,6 +97,14 @@ def apply(state: AccountState, event: AdminAction) -> AccountState:
 def _changed(state: AccountState, event: AdminAction, handle: str | None,
              ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
     """The event's field changes (handle, email, flags): handle and email as fields, the rest as flags."""
+    if all(change.field in ("handle", "email") for change in event.changes):  # no flag changes: keep the tuple
+        email = state.email
+        for change in event.changes:
+            if change.field == "handle":
+                handle = change.new
+            else:
+                email = change.new
+        return handle, email, state.flags
     email = state.email
     flags = dict(state.flags)
     for change in event.changes:

@@ -45,8 +45,13 @@ def observe(activity: ActorActivity, event: AdminAction, target_before: AccountS
     if event.actor.id != activity.actor_id:
         return activity
     at = event.occurred_at
+    times = activity.recent_destructive
+    if (event.action not in DESTRUCTIVE and activity.first_seen is not None and activity.first_seen <= at
+            and (activity.touched_protected or target_before is None or not target_before.protected)
+            and (not times or times[0] >= max(at, times[-1]) - horizon)):
+        return activity  # nothing to change: most of an actor's actions (no new object per event)
     first_seen = at if activity.first_seen is None or at < activity.first_seen else activity.first_seen
-    total, times = activity.destructive_total, activity.recent_destructive
+    total = activity.destructive_total
     if event.action in DESTRUCTIVE:
         total += 1
         kept = list(times)

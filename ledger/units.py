@@ -15,11 +15,13 @@ import psycopg
 
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
+from auditlog.domain.model import AdminAction
 from auditlog.ledger import alerts as alerting
 from auditlog.ledger import (
     append,
     checkpoints,
     feed,
+    judged,
     messages,
     now,
     offsets,
@@ -217,6 +219,10 @@ class ReadUnit:
 
     def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
         return alerting.event_seqs(self.conn, event_ids)
+
+    def judged_events(self) -> Iterator[AdminAction]:
+        """Every event in feed order as the rules read it (``ledger/judged.py``): a backtest's input."""
+        return judged.judged_events(self.conn)
 
 
 class WriteUnit(ReadUnit):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from auditlog.domain.account import AccountState, LastChange, Status
@@ -286,3 +286,43 @@ def test_findings_come_most_severe_first() -> None:
     findings = evaluate(ctx, DEFAULTS)
     assert [f.rule for f in findings] == ["last-day", "protected-change", "first-contact"]
     assert [rank(f.severity) for f in findings] == [3, 2, 0]
+
+
+# -- the judge's shortcut ------------------------------------------------------------------------------
+
+
+def _every_rule(ctx: RuleContext) -> set[str]:
+    """What the rules say with no shortcut: each enabled rule's check, one by one."""
+    return {rule.id for rule in RULES.values() if rule.check(ctx, DEFAULTS.rule(rule.id)) is not None}
+
+
+# the actions some rule looks at, and a few it does not
+_JUDGED = ["account.deactivate", "account.suspend", "content.delete", "account.reactivate", "account.unsuspend",
+           "account.update", "account.unprotect", "account.verify", "actor.role_grant"]
+
+
+@settings(max_examples=600)
+# the incident's shape on an ordinary account: another actor's deactivation undone 11 minutes later
+@example("account.reactivate", False, Status.DEACTIVATED, -11, None, False, [], False, True)
+@given(st.sampled_from(_JUDGED), st.booleans(), st.sampled_from(list(Status)), st.integers(-90, 30),
+       st.sampled_from([None, -30, 2, 30]), st.booleans(),
+       # ten earlier destructive actions in the window: the burst floor's edge
+       st.one_of(st.lists(st.integers(-600, 0), max_size=15), st.lists(st.integers(-590, 0), min_size=10, max_size=10)),
+       st.booleans(), st.booleans())
+def test_the_shortcut_never_hides_a_finding(action: str, protected: bool, status: Status, changed_min: int,
+                                            end_h: int | None, offboarded: bool, destructive_s: list[int],
+                                            touched: bool, ticket: bool) -> None:
+    kind = "contractor"
+    ev = event(action, target="a-1", at=AT, actor="c-1", kind=kind, ticket="T-1" if ticket else None)
+    undone = LastChange("e-prev", "account.suspend" if status is Status.SUSPENDED else "account.deactivate",
+                        "c-2", AT + timedelta(minutes=changed_min))
+    target = AccountState("a-1", exists=True, status=status, protected=protected,
+                          status_since=None if status is Status.ACTIVE else undone)
+    end = None if end_h is None else AT + timedelta(hours=end_h)
+    actor = ActorState("c-1", kind, "vendor-b", offboarded_at=AT - timedelta(hours=1) if offboarded else None,
+                       engagement_end=end)
+    times = tuple(sorted(AT + timedelta(seconds=s) for s in destructive_s))
+    activity = ActorActivity("c-1", first_seen=AT - timedelta(days=3), destructive_total=len(times),
+                             recent_destructive=times, touched_protected=touched)
+    ctx = _ctx(ev, target if action.startswith("account.") else None, actor, activity)
+    assert {f.rule for f in evaluate(ctx, DEFAULTS)} == _every_rule(ctx)
