@@ -10,8 +10,8 @@ not its reason, source or display names.
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import psycopg
