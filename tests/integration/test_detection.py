@@ -161,3 +161,29 @@ def test_a_backtest_finds_what_the_detector_raised_without_storing(day: Settings
     result = backtest(day, load_rules(None), start, end)
     assert {(f.rule, f.event_id) for f in result.findings} == stored
     assert result.judged > 3000 and len(alerts(day)) == count
+
+
+def test_alerts_reach_the_alert_topic_keyed_by_target(day: Settings) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    from auditlog.producers.topics import ensure_topic
+
+    assert day.bootstrap_servers
+    topic = day.topic + "-alerts"
+    ensure_topic(day.bootstrap_servers, topic, 1)
+    published = replace(day, alert_topic=topic)
+    protected = "acct-topic-1"
+    append(day, [event("account.protect", target=protected, actor="e-admin-01", kind="employee",
+                       at="2017-11-05T10:00:00+00:00", ticket="SEC-1"),
+                 event("account.suspend", target=protected, actor="c-topic-01", at="2017-11-05T10:05:00+00:00")])
+    detect(published, until_idle=True)
+    raised = {a.id: a for a in alerts(day, target=protected)}
+    assert raised, "the contractor's suspension of a protected account raised nothing"
+    consumer = KafkaConsumer(bootstrap_servers=day.bootstrap_servers, enable_auto_commit=False,
+                             consumer_timeout_ms=5000)
+    consumer.assign([TopicPartition(topic, 0)])
+    consumer.seek_to_beginning()
+    got = {json.loads(m.value)["id"]: m.key for m in consumer}
+    consumer.close()
+    assert set(got) == set(raised)
+    assert set(got.values()) == {protected.encode()}
