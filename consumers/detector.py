@@ -170,35 +170,18 @@ def draft_of(finding: Finding, event_seq: int) -> AlertDraft:
 
 
 def warm(ledger: Ledger, judge: Judge, upto: Position, stop: threading.Event | None = None) -> int:
-    """Fold every event up to ``upto`` into ``judge`` without judging; how many."""
+    """Fold every event up to ``upto`` into ``judge`` without judging, read as the rules read them
+    (the backtest's reader, held equal to the feed's events by a test); how many."""
     folded = 0
     if upto == START:
         return 0
-    for _row, event in _feed_events(ledger, upto):
-        judge.warm(event)
-        folded += 1
-        if stop is not None and stop.is_set():
-            break
+    with ledger.reading() as unit:
+        for event in unit.judged_events(upto):
+            judge.warm(event)
+            folded += 1
+            if stop is not None and stop.is_set():
+                break
     return folded
-
-
-def _feed_events(ledger: Ledger, upto: Position | None, batch: int = 50_000,
-                 progress: Callable[[int], None] | None = None) -> Iterator[tuple[FeedRow, AdminAction]]:
-    """The feed's events in feed order, up to ``upto`` (None: to the head), a page per read unit."""
-    after = START
-    while True:
-        with ledger.reading() as unit:
-            rows = unit.read_feed(after, batch)
-        if not rows:
-            return
-        for row in rows:
-            if upto is not None and row.position > upto:
-                return
-            if row.kind == "event":
-                yield row, row.event()
-        if progress is not None:
-            progress(len(rows))
-        after = rows[-1].position
 
 
 @dataclass

@@ -19,17 +19,20 @@ import psycopg
 from auditlog.domain.model import Actor, AdminAction, Change, Target
 from auditlog.domain.plain import from_plain
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.feed import Position
 from auditlog.ledger.sql import query
 
 _ITERSIZE = 20_000
 
 
-def judged_events(conn: psycopg.Connection[Any]) -> Iterator[AdminAction]:
+def judged_events(conn: psycopg.Connection[Any], upto: Position | None = None) -> Iterator[AdminAction]:
+    """Every event in feed order, up to ``upto`` (None: all)."""
+    params = {"upto_txid": None if upto is None else str(upto.txid), "upto_seq": None if upto is None else upto.seq}
     with translated_errors():
         conn.execute("SET LOCAL TimeZone = 'UTC'")  # occurred_at in UTC, as decoded payloads have it
         with conn.cursor(name="judged_events") as cur:
             cur.itersize = _ITERSIZE
-            for row in cur.execute(query("judged_events")):
+            for row in cur.execute(query("judged_events"), params):
                 yield _event(row)
 
 

@@ -220,9 +220,10 @@ class ReadUnit:
     def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
         return alerting.event_seqs(self.conn, event_ids)
 
-    def judged_events(self) -> Iterator[AdminAction]:
-        """Every event in feed order as the rules read it (``ledger/judged.py``): a backtest's input."""
-        return judged.judged_events(self.conn)
+    def judged_events(self, upto: feed.Position | None = None) -> Iterator[AdminAction]:
+        """Every event in feed order (up to ``upto``) as the rules read it (``ledger/judged.py``): a
+        backtest's input, and a starting detector's warm-up."""
+        return judged.judged_events(self.conn, upto)
 
 
 class WriteUnit(ReadUnit):
