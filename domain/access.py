@@ -87,19 +87,19 @@ def parse_role(text: str) -> Role:
 
 def token_id_of(token: str) -> str | None:
     """The id part of a token's text (``tok_....<secret>``), or None if it is not a token's shape."""
-    match = _TOKEN.match(token)
+    match = _TOKEN.fullmatch(token)
     return match.group(1) if match else None
 
 
 def valid_token_id(text: str) -> bool:
-    return bool(_ID.match(text))
+    return bool(_ID.fullmatch(text))
 
 
 def parse_case(text: str | None) -> str | None:
     """An audit case id: 1-64 printable ASCII characters, no space at either end."""
     if text is None:
         return None
-    if not _CASE.match(text):
+    if not _CASE.fullmatch(text):
         raise BadInput(f"case: {text[:80]!r} is not 1-64 printable ASCII characters without spaces at the ends")
     return text
 
@@ -110,7 +110,7 @@ _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 
 def parse_duration(text: str) -> int:
     """``30d``, ``12h``, ``90m`` -> seconds."""
-    match = _DURATION.match(text.strip())
+    match = _DURATION.fullmatch(text.strip())
     if not match:
         raise BadInput(f"--expires: {text!r} is not a duration like 30d, 12h or 90m")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
