@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from auditlog.domain.access import ROLES, Role, parse_duration, parse_scopes, valid_token_id
@@ -16,7 +16,7 @@ from auditlog.investigate.api.inputs import FromParam, TextParam, TimeParam, Zon
 from auditlog.investigate.render import json, oncall
 from auditlog.investigate.usecases import access
 
-router = APIRouter(prefix="/api/v1", tags=["access"])
+router = APIRouter(prefix="/api/v1", tags=["access"], dependencies=[Depends(inputs.known_parameters_only)])
 
 
 @router.get("/whoami", summary="the token's id, role, scopes and expiry")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from auditlog.domain.catalog import ActorKind
 from auditlog.investigate.api import inputs, reads
@@ -19,7 +19,7 @@ from auditlog.investigate.api.inputs import FromParam, Id, RequiredTime, TextPar
 from auditlog.investigate.render import json
 from auditlog.investigate.usecases import history
 
-router = APIRouter(prefix="/api/v1", tags=["investigate"])
+router = APIRouter(prefix="/api/v1", tags=["investigate"], dependencies=[Depends(inputs.known_parameters_only)])
 Kind = Literal[tuple(k.value for k in ActorKind)]  # type: ignore[valid-type]
 Limit = Annotated[int, Query(ge=1, le=1000, description="events per page")]
 Cursor = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$",

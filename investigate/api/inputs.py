@@ -4,9 +4,9 @@ reading into the use cases' types (times, zones, days: a 400 with a one-line rea
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Path, Query, Request
 
 from auditlog.domain.errors import BadInput
 from auditlog.investigate.times import parse_time, zone
@@ -61,3 +61,24 @@ def day_of(text: str | None, name: str) -> date | None:
     if not EARLIEST <= day <= LATEST:
         raise BadInput(f"{name}: {text!r} is outside {EARLIEST.year}-{LATEST.year}")
     return day
+
+
+def known_parameters_only(request: Request) -> None:
+    """Refuse a query parameter the route does not take: a misspelt filter (``acter=``) must not
+    quietly answer with every event."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise BadInput(f"unknown query parameter {unknown[0][:60]!r}; this route takes "
+                       f"{', '.join(sorted(known)) or 'none'}")
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

@@ -131,6 +131,7 @@ def test_bodies_are_the_clis_json_shapes(api: httpx.Client, tokens: dict[str, st
     ("/api/v1/accounts/acct-1/diff?t1=2017-11-03T00:00Z&t2=2017-11-02T00:00Z", "t1 must not be later than t2"),
     ("/api/v1/events?cursor=garbage", "cursor: 'garbage' is not a cursor"),
     ("/api/v1/actors/c-vb-07?on=2017-11-02", "pass tz"),
+    ("/api/v1/events?acter=c-vb-07", "unknown query parameter 'acter'"),  # a misspelt filter never widens
 ])
 def test_bad_input_is_a_400_with_a_one_line_reason(api: httpx.Client, tokens: dict[str, str | None], url: str,
                                                    reason: str) -> None:
