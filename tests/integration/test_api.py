@@ -15,6 +15,7 @@ import pytest
 from auditlog.domain.model import Actor, AdminAction, Change
 from auditlog.domain.settings import Settings
 from auditlog.investigate.usecases.access import revoke_token
+from auditlog.investigate.usecases.evidence import build_tree
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.verify import verify
 from tests.api_server import headers, make_token, serving
@@ -166,7 +167,7 @@ def _all():  # type: ignore[no-untyped-def]
 
 
 def test_every_read_is_on_the_record_with_token_case_route_and_client(
-        api: httpx.Client, tokens: dict[str, str | None], database_url: str) -> None:
+        api: httpx.Client, tokens: dict[str, str | None], database_url: str, settings: Settings) -> None:
     case = "INC-record-1"
     api.get("/api/v1/events?actor=c-vb-07&limit=3", headers=headers(tokens["investigator"], case))
     page = api.get(f"/api/v1/reads?case={case}", headers=headers(tokens["auditor"])).json()
@@ -177,10 +178,12 @@ def test_every_read_is_on_the_record_with_token_case_route_and_client(
     # the auditor's read of the reads log is on the record too
     mine = api.get("/api/v1/reads?limit=1", headers=headers(tokens["auditor"])).json()["reads"][0]
     assert mine["route"] == "GET /api/v1/reads" and mine["role"] == "auditor"
+    built = build_tree(settings, until_idle=True)  # reads are leaves of the Merkle tree like every ledger row
     with psycopg.connect(database_url) as conn:
-        report = verify(conn)  # reads are a ledger kind: chained and verified like every other row
+        report = verify(conn)  # ... and a ledger kind: chained and verified like every other row
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM tree_leaves GROUP BY kind").fetchall())
     assert report.ok, report.first_bad
-    assert report.other_rows["read"] >= 2
+    assert report.other_rows["read"] >= 2 and built.size > 0 and kinds["read"] >= 2
 
 
 def test_a_read_that_cannot_be_recorded_is_not_answered(api: httpx.Client, tokens: dict[str, str | None],
@@ -256,3 +259,10 @@ def test_revocation_and_expiry_through_the_admin_routes(api: httpx.Client, token
     assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
     assert api.post("/api/v1/tokens", json={"role": "root"}, headers=admin).status_code == 422
     assert api.post("/api/v1/tokens", json={"role": "oncall", "scopes": ["team=x"]}, headers=admin).status_code == 400
+
+
+def test_the_openapi_document_and_the_docs_page_need_no_token(api: httpx.Client) -> None:
+    document = api.get("/openapi.json").json()
+    assert "/api/v1/events" in document["paths"] and "HTTPBearer" in document["components"]["securitySchemes"]
+    docs = api.get("/docs")
+    assert docs.status_code == 200 and "/openapi.json" in docs.text and "cdn" not in docs.text.lower()
