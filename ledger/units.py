@@ -16,8 +16,8 @@ import psycopg
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
 from auditlog.domain.model import AdminAction
-from auditlog.ledger import alerts as alerting
 from auditlog.ledger import (
+    access,
     append,
     checkpoints,
     feed,
@@ -37,6 +37,7 @@ from auditlog.ledger import (
     tree_checkpoints,
     verify,
 )
+from auditlog.ledger import alerts as alerting
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.sql import query
 from auditlog.ledger.tree_checkpoints import TreeCheckpoint
@@ -225,6 +226,17 @@ class ReadUnit:
         backtest's input, and a starting detector's warm-up."""
         return judged.judged_events(self.conn, upto)
 
+    # -- access: tokens and the reads log ----------------------------------------------
+
+    def find_token(self, token: str) -> access.StoredToken | None:
+        return access.find_token(self.conn, token)
+
+    def tokens(self) -> list[access.StoredToken]:
+        return access.list_tokens(self.conn)
+
+    def reads(self, where: access.ReadFilter, limit: int = 100) -> list[access.StoredRead]:
+        return access.list_reads(self.conn, where, limit)
+
 
 class WriteUnit(ReadUnit):
     def append_batch(self, group: str, incoming: Sequence[append.Incoming], rejections: Sequence[append.Rejection],
@@ -269,6 +281,21 @@ class WriteUnit(ReadUnit):
 
     def outbox_failed(self, sink: str, alert_id: int, error: str, delay_s: float) -> None:
         alerting.failed(self.conn, sink, alert_id, error, delay_s)
+
+    def create_token(self, token_id: str, token: str, role: str, scopes: Sequence[str], expires_in_s: int,
+                     created_by: str) -> access.StoredToken:
+        return access.create_token(self.conn, token_id, token, role, scopes, expires_in_s, created_by)
+
+    def revoke_token(self, token_id: str, revoked_by: str) -> bool | None:
+        return access.revoke_token(self.conn, token_id, revoked_by)
+
+
+
+class RecordUnit(ReadUnit):
+    """``Ledger.recording()``: the reader role, appending a read to the reads log."""
+
+    def record_read(self, read: access.Read) -> access.StoredRead:
+        return access.record_read(self.conn, read)
 
 
 class ProjectUnit(ReadUnit):
