@@ -75,6 +75,10 @@ class AlertFilter:
     start: datetime | None = None
     end: datetime | None = None
     alert_ids: tuple[int, ...] | None = None
+    # a scoped token's reach (None: unscoped): alerts on events whose actor's org is one of these,
+    # or whose target is one of these accounts, as for events (domain/access.py)
+    scope_orgs: tuple[str, ...] | None = None
+    scope_accounts: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,9 @@ def list_alerts(conn: psycopg.Connection[Any], where: AlertFilter, limit: int = 
     params = {"target": where.target, "actor": where.actor, "rule": where.rule,
               "severities": list(where.severities) if where.severities else None, "start": where.start,
               "end": where.end,
-              "alert_ids": list(where.alert_ids) if where.alert_ids is not None else None, "limit": limit}
+              "alert_ids": list(where.alert_ids) if where.alert_ids is not None else None, "limit": limit,
+              "scoped": where.scope_orgs is not None or where.scope_accounts is not None,
+              "scope_orgs": list(where.scope_orgs or ()), "scope_accounts": list(where.scope_accounts or ())}
     with translated_errors():
         rows = conn.execute(query("alerts_list"), params).fetchall()
     return [_stored(r) for r in rows]

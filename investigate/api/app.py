@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from auditlog.domain.errors import AuditError, BadInput, Forbidden, ServiceUnavailable
 from auditlog.domain.settings import Settings
-from auditlog.investigate.api import access_routes, history_routes, log_routes
+from auditlog.investigate.api import access_routes, alert_routes, history_routes, log_routes
 from auditlog.investigate.usecases.refusals import Refused
 from auditlog.ledger.gateway import Ledger
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
     app.include_router(log_routes.router)
     app.include_router(history_routes.router)
     app.include_router(access_routes.router)
+    app.include_router(alert_routes.router)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -95,8 +95,6 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.alerts import AlertsQuery, list_alerts
 
     tz = zone(args.tz)
-    if args.limit < 1:
-        raise BadInput(f"--limit: must be at least 1, got {args.limit}")
     query = AlertsQuery(args.target, args.actor, args.rule, args.severity,
                         parse_time(args.start, tz, "--from") if args.start else None,
                         parse_time(args.end, tz, "--to") if args.end else None, args.limit)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditlog.consumers.detector import Backtest
-from auditlog.domain.errors import BadInput
+from auditlog.domain.access import UNLIMITED, Scope
 from auditlog.domain.settings import Settings
+from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.alerts import Ack, AlertFilter, Pending, StoredAlert
 from auditlog.ledger.gateway import Ledger
 
@@ -25,6 +26,7 @@ class AlertsQuery:
     start: datetime | None = None
     end: datetime | None = None
     limit: int = 1000
+    scope: Scope = UNLIMITED  # a token's (the API); the CLI reads unscoped
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,24 @@ class AlertsPage:
 
 def at_least(severity: str) -> tuple[str, ...]:
     if severity not in SEVERITIES:
-        raise BadInput(f"--severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
+        raise Refused(Field("severity"), f": {severity!r} is not one of {', '.join(SEVERITIES)}")
     return SEVERITIES[SEVERITIES.index(severity):]
 
 
-def list_alerts(ledger: Ledger, query: AlertsQuery) -> AlertsPage:
+def list_alerts(ledger: Ledger, query: AlertsQuery, before_read: Callable[[], None] | None = None) -> AlertsPage:
+    """Alerts matching the query within its scope; ``before_read`` puts the read on the record once
+    the query is found well-formed (the API's rule: recorded before answered)."""
     if query.start and query.end and query.end < query.start:
-        raise BadInput("--to: is before --from")
+        raise Refused(Field("to"), " is before ", Field("from"))
+    if query.limit < 1:
+        raise Refused(Field("limit"), ": must be at least 1")
+    scope = query.scope
     where = AlertFilter(query.target, query.actor, query.rule,
-                        at_least(query.severity) if query.severity else None, query.start, query.end)
+                        at_least(query.severity) if query.severity else None, query.start, query.end,
+                        scope_orgs=None if scope.unlimited else scope.orgs,
+                        scope_accounts=None if scope.unlimited else scope.accounts)
+    if before_read is not None:
+        before_read()
     with ledger.reading() as unit:
         return AlertsPage(tuple(unit.alerts(where, query.limit)), tuple(unit.alert_outbox()))
 
@@ -59,5 +70,5 @@ def backtest(settings: Settings, start: datetime, end: datetime,
     from auditlog.domain.rules_config import load_rules
 
     if end < start:
-        raise BadInput("--to: is before --from")
+        raise Refused(Field("to"), " is before ", Field("from"))
     return run(settings, load_rules(settings.rules_file), start, end, progress)

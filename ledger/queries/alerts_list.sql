@@ -15,5 +15,6 @@ WHERE (%(target)s::text IS NULL OR a.target_id = %(target)s)
   AND (%(start)s::timestamptz IS NULL OR a.occurred_at >= %(start)s)
   AND (%(end)s::timestamptz IS NULL OR a.occurred_at <= %(end)s)
   AND (%(alert_ids)s::bigint[] IS NULL OR a.id = ANY(%(alert_ids)s::bigint[]))
+  AND (NOT %(scoped)s OR e.actor_org = ANY(%(scope_orgs)s::text[]) OR a.target_id = ANY(%(scope_accounts)s::text[]))
 ORDER BY a.occurred_at, a.id
 LIMIT %(limit)s

@@ -16,6 +16,7 @@ from auditlog.domain.model import Actor, AdminAction, Change
 from auditlog.domain.settings import Settings
 from auditlog.investigate.usecases.access import revoke_token
 from auditlog.investigate.usecases.evidence import build_tree
+from auditlog.ledger.access import ReadFilter
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.verify import verify
 from tests.api_server import headers, make_token, serving
@@ -84,6 +85,7 @@ HISTORY = {
     "diff": "/api/v1/accounts/acct-1/diff?t1=2017-11-02T00:00:00Z&t2=2017-11-03T00:00:00Z",
     "events": "/api/v1/events?limit=5",
     "actor": "/api/v1/actors/c-vb-07?on=2017-11-02&tz=UTC",
+    "alerts": "/api/v1/alerts?severity=low",
 }
 OTHER = {"reads": "/api/v1/reads", "whoami": "/api/v1/whoami", "lag": "/api/v1/lag", "verify": "/api/v1/verify",
          "tokens": "/api/v1/tokens"}
@@ -266,3 +268,27 @@ def test_the_openapi_document_and_the_docs_page_need_no_token(api: httpx.Client)
     assert "/api/v1/events" in document["paths"] and "HTTPBearer" in document["components"]["securitySchemes"]
     docs = api.get("/docs")
     assert docs.status_code == 200 and "/openapi.json" in docs.text and "cdn" not in docs.text.lower()
+
+
+def test_alerts_are_read_within_the_scope_and_on_the_record(api: httpx.Client, ledger: Ledger, settings: Settings,
+                                                          database_url: str) -> None:
+    from auditlog.consumers.detector import detect
+
+    later = datetime(2017, 11, 5, 10, 0, tzinfo=UTC)
+    with psycopg.connect(database_url, autocommit=True) as conn:  # both vendors touch a protected account
+        append_events(conn, [
+            event("account.protect", "acct-vip", later, "e-admin-01", "employee", ticket="SEC-1"),
+            event("account.suspend", "acct-vip", later + timedelta(minutes=1), "c-vb-07"),
+            _vendor_a(event("account.unprotect", "acct-vip", later + timedelta(minutes=2), "c-va-02")),
+        ])
+    detect(settings, until_idle=True)
+    everyone = api.get("/api/v1/alerts", headers=headers(make_token(ledger, "investigator"), "CASE-ALERTS")).json()
+    assert {a["actor_id"] for a in everyone["alerts"]} == {"c-vb-07", "c-va-02"}
+    vb = api.get("/api/v1/alerts?target=acct-vip",
+                 headers=headers(make_token(ledger, "investigator", "org=vendor-b"), "CASE-ALERTS")).json()
+    assert vb["alerts"] and {a["actor_id"] for a in vb["alerts"]} == {"c-vb-07"}
+    assert api.get("/api/v1/alerts?severity=urgent", headers=headers(make_token(ledger, "investigator"),
+                                                                     "CASE-ALERTS")).status_code == 422
+    with ledger.reading() as unit:
+        recorded = [r for r in unit.reads(ReadFilter(case_id="CASE-ALERTS")) if r.route == "GET /api/v1/alerts"]
+    assert len(recorded) == 2  # the refused severity was not read, so not recorded
