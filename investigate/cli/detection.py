@@ -10,6 +10,7 @@ import os
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, print_lines, show
+from auditlog.investigate.cli._reads import case_option, recorder
 from auditlog.investigate.cli._service import service_options, serving
 from auditlog.investigate.times import parse_time, zone
 
@@ -53,6 +54,7 @@ def register(sub: Subparsers) -> None:
     alerts.add_argument("--from", dest="start", metavar="TIME", help="events occurred at or after")
     alerts.add_argument("--to", dest="end", metavar="TIME", help="events occurred at or before")
     alerts.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N alerts (default 1000)")
+    case_option(alerts)
     display_options(alerts)
     alerts.set_defaults(handler=run_alerts)
     actions = alerts.add_subparsers(dest="action", required=False, metavar="ack")
@@ -99,7 +101,9 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
                         parse_time(args.start, tz, "--from") if args.start else None,
                         parse_time(args.end, tz, "--to") if args.end else None, args.limit)
     with open_ledger(settings) as ledger:
-        page = list_alerts(ledger, query)
+        on_record = recorder(ledger, settings, args, "alerts", target=args.target, actor=args.actor, rule=args.rule,
+                             severity=args.severity, start=args.start, end=args.end, limit=args.limit)
+        page = list_alerts(ledger, query, on_record)
     return show(args, detection.alerts_json, detection.alerts_text, page, tz)
 
 

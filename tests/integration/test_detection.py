@@ -187,3 +187,23 @@ def test_alerts_reach_the_alert_topic_keyed_by_target(day: Settings) -> None:
     consumer.close()
     assert set(got) == set(raised)
     assert set(got.values()) == {protected.encode()}
+
+
+def test_the_alerts_command_answers_and_puts_its_read_on_the_record(day: Settings, cli_env: dict[str, str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from auditlog.ledger.access import ReadFilter
+
+    auditlog = os.path.join(os.path.dirname(sys.executable), "auditlog")
+    shown = subprocess.run([auditlog, "alerts", "--target", PROTECTED_ACCOUNT, "--case", "CASE-DET-1", "--json"],
+                           env=cli_env, capture_output=True, text=True, check=True)
+    answer = json.loads(shown.stdout)
+    assert {a["rule"] for a in answer["alerts"]} >= {"protected-change", "quick-reversal"}
+    refused = subprocess.run([auditlog, "alerts", "--severity", "urgent", "--case", "CASE-DET-1"], env=cli_env,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "--severity" in refused.stderr
+    with Ledger.from_settings(day) as ledger, ledger.reading() as unit:
+        recorded = unit.reads(ReadFilter(case_id="CASE-DET-1"))
+    assert [r.route for r in recorded] == ["auditlog alerts"]  # the refused one read nothing
