@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark in turn."""
 
-from bench import codec, detect, feed, ingest, oncall, produce, state, tree, who
+from bench import api, codec, detect, feed, ingest, oncall, produce, state, tree, who
 
 if __name__ == "__main__":
     codec.main()
@@ -12,3 +12,4 @@ if __name__ == "__main__":
     oncall.main()
     tree.main()
     detect.main()
+    api.main()
