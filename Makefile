@@ -8,9 +8,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test chaos up down reset lint bench fuzz venv clean
 
+API_PORT ?= 8080
+
+# ends by serving the API and the web console in the background (make down stops it) and
+# printing the console's address and a demo investigator token
 run: $(STAMP) up
 	$(BIN)/auditlog db migrate
 	$(BIN)/auditlog demo
+	@$(BIN)/python -m devstack api --port $(API_PORT)
+	@echo "web console: http://127.0.0.1:$(API_PORT)/  (API: /api/v1/..., OpenAPI: /openapi.json)"
+	@echo "demo investigator token (24 h; sign in with it, and name a case, e.g. INC-2017-1102):"
+	@$(BIN)/auditlog tokens create --role investigator --expires 1d
 
 # The test session starts its own throw-away services (unless DATABASE_URL and
 # KAFKA_BOOTSTRAP_SERVERS point at external ones) and stops them when it ends.

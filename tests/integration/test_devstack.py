@@ -32,3 +32,23 @@ def test_up_serves_both_and_down_stops_both() -> None:
         shutil.rmtree(root, ignore_errors=True)
     assert broker_pid is not None and not pid_alive(broker_pid)
     assert pg_port is not None and not port_open("127.0.0.1", pg_port)
+
+
+def test_the_api_runs_in_the_background_until_stopped(cli_env: dict[str, str], tmp_path: Path) -> None:
+    import urllib.request
+
+    from auditlog.devstack._net import free_port
+    from auditlog.devstack.api import ApiServer
+
+    api = ApiServer(tmp_path, free_port())
+    api.start(cli_env)
+    try:
+        assert api.running()
+        with urllib.request.urlopen(api.url + "openapi.json", timeout=10) as answer:
+            assert answer.status == 200
+        first = api.pid()
+        api.start(cli_env)  # again: the running one is replaced, not doubled
+        assert api.pid() != first and first is not None and not pid_alive(first)
+    finally:
+        api.stop()
+    assert not api.running() and not port_open("127.0.0.1", api.port)

@@ -17,7 +17,7 @@ import yaml
 from auditlog.domain.settings import ENV_VARS, Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-APP_SERVICES = ("migrate", "ledger-writer", "projector", "detector")
+APP_SERVICES = ("migrate", "ledger-writer", "projector", "detector", "api")
 METRICS_SERVICES = ("ledger-writer", "projector", "detector")
 
 
