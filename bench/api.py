@@ -34,6 +34,7 @@ from bench.report import report
 ROWS = int(os.environ.get("AUDITLOG_BENCH_API_ROWS", "1000000"))
 CLIENTS = 50
 SECONDS = float(os.environ.get("AUDITLOG_BENCH_API_SECONDS", "20"))
+WORKERS = int(os.environ.get("AUDITLOG_BENCH_API_WORKERS", "2"))  # one per core
 AT = "2017-11-02T12:00:00Z"
 ACCOUNTS = 20_000  # bench.feed's
 
@@ -78,7 +79,8 @@ def _free_port() -> int:
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "serve", "--port", str(port),
+                             "--workers", str(WORKERS)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -148,7 +150,7 @@ def main() -> None:
             row = conn.execute("SELECT count(*) FROM reads WHERE case_id = 'BENCH-1'").fetchone()
         p50, p99 = p50_p99(times)
     report("api", {
-        "ledger_rows": ROWS, "fill_seconds": round(fill_s, 1), "clients": CLIENTS,
+        "ledger_rows": ROWS, "fill_seconds": round(fill_s, 1), "clients": CLIENTS, "server_workers": WORKERS,
         "requests": len(times), "errors": len(errors), "reads_recorded": int(row[0]) if row else 0,
         "requests_per_s": round(len(times) / seconds), "p50_ms": round(p50, 1), "p99_ms": round(p99, 1),
         "use_case_in_process_p50_ms (floor)": round(in50, 2), "use_case_in_process_p99_ms (floor)": round(in99, 2),

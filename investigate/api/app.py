@@ -91,3 +91,9 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
         return refusal(request, 500, "internal error (logged on the server)")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """``create_app`` with the settings of the environment (and ``.env``): what each worker process
+    of ``auditlog serve --workers N`` builds."""
+    return create_app(Settings.load())

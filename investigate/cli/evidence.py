@@ -48,6 +48,8 @@ def register(sub: Subparsers) -> None:
                      "curl http://127.0.0.1:8080/log/checkpoint"))
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=whole_number, default=8080, help="port (default 8080)")
+    serve.add_argument("--workers", type=whole_number, default=1, metavar="N",
+                       help="server processes (default 1); each has its own connection pool")
     serve.set_defaults(handler=run_serve)
 
     bundle = command(sub, "bundle", "write a self-contained evidence bundle of one account",
@@ -116,7 +118,15 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.api.app import create_app
 
     settings.require_database()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    if args.workers < 1:
+        from auditlog.domain.errors import BadInput
+
+        raise BadInput("--workers: must be at least 1")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    else:  # each worker process builds its own app (and pool) from the environment
+        uvicorn.run("auditlog.investigate.api.app:app_from_environment", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 
