@@ -76,7 +76,8 @@ def test_known_at_reaches_who_timeline_diff_and_actor(cli_env: dict[str, str], c
     assert _json(cli_env, cwd, "actor", "c-vb-07")["actions"]
 
 
-def test_auditlog_serve_answers_a_token_on_localhost(cli_env: dict[str, str], cwd: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_auditlog_serve_answers_a_token_on_localhost(cli_env: dict[str, str], cwd: Path, workers: str) -> None:
     import socket
     import subprocess
     import sys
@@ -88,7 +89,8 @@ def test_auditlog_serve_answers_a_token_on_localhost(cli_env: dict[str, str], cw
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "serve", "--port", str(port),
+                               "--workers", workers],
                               env=cli_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
