@@ -15,7 +15,7 @@ from fastapi.responses import PlainTextResponse
 
 from auditlog.domain.errors import AuditError, BadInput, ServiceUnavailable
 from auditlog.domain.settings import Settings
-from auditlog.investigate.api import log_routes
+from auditlog.investigate.api import console_routes, log_routes
 from auditlog.ledger.gateway import Ledger
 
 POOL = 4
@@ -35,6 +35,7 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
     app = FastAPI(title="auditlog", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.include_router(log_routes.router)
+    app.include_router(console_routes.router)
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> PlainTextResponse:
