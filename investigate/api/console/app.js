@@ -29,6 +29,8 @@ function showSession() {
   $("view").hidden = false;
   const parts = [`Signed in as token ${me.id ?? me.token_id ?? "?"}`, `role ${me.role ?? "?"}`];
   if (me.expires_at ?? me.expiry ?? me.expires) parts.push(`expires ${me.expires_at ?? me.expiry ?? me.expires}`);
+  const scopes = me.scopes && (Array.isArray(me.scopes) ? me.scopes : Object.entries(me.scopes).map(([k, v]) => `${k}=${v}`));
+  if (scopes && scopes.length) parts.push(`scopes ${scopes.join(" ")}`);
   $("whoami").textContent = parts.join(", ");
   $("case-now").value = session.case;
   $("tz").value = session.zone;

@@ -53,6 +53,7 @@ async function into(out, ctx, load) {
       return;
     }
     clear(out).append(h("p", {class: "error", role: "alert"}, exc instanceof ApiError ? exc.reason : String(exc)));
+    if (exc instanceof ApiError && exc.status === 428) document.getElementById("case-now")?.focus();
   } finally {
     out.removeAttribute("aria-busy");
   }
@@ -119,6 +120,7 @@ async function search(root, ctx) {
     field("target", "Target", {value: p.get("target") || ""}),
     field("action", "Action", {value: p.get("action") || "", placeholder: "account.deactivate"}),
     timeField("from", "From", p.get("from")), timeField("to", "To", p.get("to")),
+    timeField("known_at", "As known at, ledger time (empty: now)", p.get("known_at")),
     field("limit", "Per page", {type: "number", min: "1", max: "1000", value: p.get("limit") || "50"}),
   ], "Search", (values) => go(`#/search${query(values)}`)), out);
   if (![...p.keys()].length) return;
@@ -127,7 +129,7 @@ async function search(root, ctx) {
     const answer = await get("/api/v1/events", {
       actor: p.get("actor"), actor_kind: p.get("actor_kind"), org: p.get("org"), target: p.get("target"),
       action: p.get("action"), from: iso(p.get("from")), to: iso(p.get("to")), cursor: p.get("cursor"),
-      limit: p.get("limit"), tz: session.zone,
+      limit: p.get("limit"), known_at: iso(p.get("known_at")), tz: session.zone,
     });
     const rows = answer.events.map((e) => [e.occurred_at, actorLink(e.actor.id, e.occurred_at), e.actor.kind,
       e.actor.org, e.action, targetLink(e.target, e.occurred_at), e.reason, e.ticket, detailsButton(panel, e)]);
@@ -238,11 +240,13 @@ async function actor(root, ctx) {
   root.append(h("h2", {}, "Actor"), form("An actor's day", [
     field("actor", "Actor", {value: ctx.id || "", required: true}),
     field("on", `Day (${session.zone}; empty: every action)`, {type: "date", value: p.get("on") || ""}),
+    timeField("known_at", "As known at, ledger time (empty: now)", p.get("known_at")),
   ], "Show", ({actor: id, ...values}) => go(`#/actor/${enc(id)}${query(values)}`)), out);
   if (!ctx.id) return;
   const panel = details();
   await into(out, ctx, async () => {
-    const day = await get(`/api/v1/actors/${enc(ctx.id)}`, {on: p.get("on"), tz: session.zone});
+    const day = await get(`/api/v1/actors/${enc(ctx.id)}`, {on: p.get("on"), known_at: iso(p.get("known_at")),
+      tz: session.zone});
     return [actorCard(day, panel), panel];
   });
 }
@@ -296,11 +300,13 @@ async function diff(root, ctx) {
   root.append(h("h2", {}, "Diff"), form("What changed between two times", [
     field("account", "Account", {value: ctx.id || "", required: true}),
     timeField("t1", "First time", p.get("t1"), true), timeField("t2", "Second time", p.get("t2"), true),
+    timeField("known_at", "As known at, ledger time (empty: now)", p.get("known_at")),
   ], "Compare", ({account: id, ...values}) => go(`#/diff/${enc(id)}${query(values)}`)), out);
   if (!ctx.id || !p.get("t1") || !p.get("t2")) return;
   const panel = details();
   await into(out, ctx, async () => {
-    const answer = await get(`/api/v1/accounts/${enc(ctx.id)}/diff`, {t1: iso(p.get("t1")), t2: iso(p.get("t2")), tz: session.zone});
+    const answer = await get(`/api/v1/accounts/${enc(ctx.id)}/diff`, {t1: iso(p.get("t1")), t2: iso(p.get("t2")),
+      known_at: iso(p.get("known_at")), tz: session.zone});
     const rows = answer.fields.map((f) => [f.field, shown(f.before), shown(f.after), yesNo(f.net_change),
       h("ul", {}, f.changes.map((c) => h("li", {}, `${c.occurred_at}: ${shown(c.from)} → ${shown(c.to)} by `,
         actorLink(c.actor.id, c.occurred_at), ` (${c.action}) `, detailsButton(panel, c))))]);
