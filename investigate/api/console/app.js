@@ -29,8 +29,9 @@ function showSession() {
   $("view").hidden = false;
   const parts = [`Signed in as token ${me.id ?? me.token_id ?? "?"}`, `role ${me.role ?? "?"}`];
   if (me.expires_at ?? me.expiry ?? me.expires) parts.push(`expires ${me.expires_at ?? me.expiry ?? me.expires}`);
-  const scopes = me.scopes && (Array.isArray(me.scopes) ? me.scopes : Object.entries(me.scopes).map(([k, v]) => `${k}=${v}`));
-  if (scopes && scopes.length) parts.push(`scopes ${scopes.join(" ")}`);
+  const scopes = !me.scopes ? [] : Array.isArray(me.scopes) ? me.scopes
+    : typeof me.scopes === "object" ? Object.entries(me.scopes).map(([k, v]) => `${k}=${v}`) : [String(me.scopes)];
+  if (scopes.length) parts.push(`scopes ${scopes.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" ")}`);
   $("whoami").textContent = parts.join(", ");
   $("case-now").value = session.case;
   $("tz").value = session.zone;
