@@ -49,3 +49,7 @@ class DeliveryFailed(AuditError):
     Never silent: the message names how many events and which ones were not sent."""
 
     retriable = True
+
+
+class Forbidden(AuditError):
+    """A known caller asked for something its role or scope does not cover."""

@@ -50,6 +50,10 @@ ENV_VARS: dict[str, str] = {
     "AUDITLOG_ALERT_WEBHOOK_SECRET": "key of the HMAC-SHA256 in each webhook POST's X-Auditlog-Signature header "
     "(required with AUDITLOG_ALERT_WEBHOOK)",
     "AUDITLOG_ALERT_TOPIC": "Kafka topic the detector publishes each alert's JSON to (unset: none)",
+    "AUDITLOG_CASE": "the audit case the investigator commands (state, who, timeline, diff, actor) record their "
+    "reads under, when --case is not given (1-64 printable ASCII characters)",
+    "AUDITLOG_REQUIRE_CASE": "1: those commands refuse to read without a case (--case or AUDITLOG_CASE); "
+    "default 0",
 }
 
 
@@ -75,6 +79,8 @@ class Settings:
     alert_webhook: str | None = None
     alert_webhook_secret: str | None = None
     alert_topic: str | None = None
+    case: str | None = None
+    require_case: bool = False
 
     def require_database(self) -> str:
         if not self.database_url:
@@ -136,6 +142,8 @@ class Settings:
             alert_webhook=webhook,
             alert_webhook_secret=secret,
             alert_topic=values.get("AUDITLOG_ALERT_TOPIC") or None,
+            case=_case(values),
+            require_case=_flag(values, "AUDITLOG_REQUIRE_CASE"),
         )
 
 
@@ -166,6 +174,23 @@ def _positive_int(values: Mapping[str, str], name: str, default: int) -> int:
     if number < 1:
         raise ConfigError(f"{name}: must be at least 1, got {number}")
     return number
+
+
+def _case(values: Mapping[str, str]) -> str | None:
+    from auditlog.domain.access import parse_case
+    from auditlog.domain.errors import BadInput
+
+    try:
+        return parse_case(values.get("AUDITLOG_CASE") or None)
+    except BadInput as exc:
+        raise ConfigError("AUDITLOG_CASE" + exc.reason.removeprefix("case")) from exc
+
+
+def _flag(values: Mapping[str, str], name: str) -> bool:
+    raw = (values.get(name) or "0").strip().lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name}: {raw!r} is not 0 or 1")
+    return raw in ("1", "true", "yes")
 
 
 def _port(values: Mapping[str, str], name: str) -> int | None:

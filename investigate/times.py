@@ -15,7 +15,7 @@ def zone(name: str | None) -> tzinfo | None:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder, a too-long name
         raise BadInput(f"--tz: unknown time zone {name!r} (try America/New_York or UTC)") from exc
 
 

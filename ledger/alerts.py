@@ -85,7 +85,7 @@ class Pending:
     most_attempts: int
 
 
-def insert_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], sinks: Sequence[str]) -> list[int]:
+def insert_alerts(conn: psycopg.Connection[Any], drafts: Sequence[AlertDraft], sinks: Sequence[str]) -> list[int]:
     """Append the drafts not stored yet, chained, with an outbox row per sink; their new ids."""
     if not drafts:
         return []
@@ -139,7 +139,7 @@ def _unique_new(drafts: Sequence[AlertDraft], stored: set[tuple[str, str]]) -> l
     return fresh
 
 
-def event_seqs(conn: psycopg.Connection, event_ids: Sequence[str]) -> dict[str, int]:
+def event_seqs(conn: psycopg.Connection[Any], event_ids: Sequence[str]) -> dict[str, int]:
     """The ledger row of each of ``event_ids`` that the ledger holds."""
     if not event_ids:
         return {}
@@ -147,7 +147,7 @@ def event_seqs(conn: psycopg.Connection, event_ids: Sequence[str]) -> dict[str, 
         return {r.event_id: r.seq for r in conn.execute(query("event_seqs"), {"event_ids": list(event_ids)})}
 
 
-def acknowledge(conn: psycopg.Connection, alert_id: int, note: str, acked_by: str) -> Ack:
+def acknowledge(conn: psycopg.Connection[Any], alert_id: int, note: str, acked_by: str) -> Ack:
     """Append an acknowledgement of ``alert_id``, chained under the ack chain's lock."""
     if not note.strip():
         raise BadInput("--note: say why the alert is acknowledged (it is kept with the alert for good)")
@@ -166,7 +166,7 @@ def acknowledge(conn: psycopg.Connection, alert_id: int, note: str, acked_by: st
     return Ack(note, acked_by, acked_at)
 
 
-def list_alerts(conn: psycopg.Connection, where: AlertFilter, limit: int = 1000) -> list[StoredAlert]:
+def list_alerts(conn: psycopg.Connection[Any], where: AlertFilter, limit: int = 1000) -> list[StoredAlert]:
     params = {"target": where.target, "actor": where.actor, "rule": where.rule,
               "severities": list(where.severities) if where.severities else None, "start": where.start,
               "end": where.end,
@@ -182,24 +182,24 @@ def list_alerts(conn: psycopg.Connection, where: AlertFilter, limit: int = 1000)
 
 # -- the outbox ---------------------------------------------------------------------------------
 
-def due(conn: psycopg.Connection, sink: str, limit: int) -> list[tuple[int, int]]:
+def due(conn: psycopg.Connection[Any], sink: str, limit: int) -> list[tuple[int, int]]:
     """(alert id, attempts so far) of alerts ``sink`` should try now."""
     with translated_errors():
         return [(r.alert_id, r.attempts) for r in conn.execute(query("outbox_due"), {"sink": sink, "limit": limit})]
 
 
-def delivered(conn: psycopg.Connection, sink: str, alert_id: int) -> None:
+def delivered(conn: psycopg.Connection[Any], sink: str, alert_id: int) -> None:
     with translated_errors():
         conn.execute(query("outbox_delivered"), {"sink": sink, "alert_id": alert_id})
 
 
-def failed(conn: psycopg.Connection, sink: str, alert_id: int, error: str, delay_s: float) -> None:
+def failed(conn: psycopg.Connection[Any], sink: str, alert_id: int, error: str, delay_s: float) -> None:
     with translated_errors():
         conn.execute(query("outbox_failed"), {"sink": sink, "alert_id": alert_id, "error": error[:500],
                                               "delay_s": delay_s})
 
 
-def pending(conn: psycopg.Connection) -> list[Pending]:
+def pending(conn: psycopg.Connection[Any]) -> list[Pending]:
     with translated_errors():
         return [Pending(r.sink, r.pending, r.oldest, r.most_attempts) for r in conn.execute(query("outbox_pending"))]
 

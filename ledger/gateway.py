@@ -3,7 +3,8 @@
 ``Ledger`` is built from ``Settings``. It owns the connections (one, reused, or a pool
 where many threads ask at once: the API) and the roles, and hands out units of work:
 ``reading()`` runs as ``auditlog_reader`` in one read-only snapshot, ``writing()`` as
-``auditlog_writer``, ``projecting()`` as ``auditlog_projector``. A unit is one
+``auditlog_writer``, ``projecting()`` as ``auditlog_projector``, ``recording()`` as ``auditlog_reader``
+appending to the reads log (the one table the reader may append to). A unit is one
 transaction: it commits when its block ends and rolls back when the block raises. Every
 query sits behind a unit's methods (``ledger/units.py``), which return named rows and
 dataclasses; nothing outside ``ledger/`` writes SQL.
@@ -30,13 +31,13 @@ from auditlog.domain.settings import Settings
 from auditlog.ledger import checkpoints, feed, roles, tree_checkpoints
 from auditlog.ledger.db import first_line, translated_errors
 from auditlog.ledger.migrate import Migration, migrate
-from auditlog.ledger.units import ProjectUnit, ReadUnit, WriteUnit
+from auditlog.ledger.units import ProjectUnit, ReadUnit, RecordUnit, WriteUnit
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from psycopg_pool import ConnectionPool
 
-Unit = TypeVar("Unit", ReadUnit, WriteUnit, ProjectUnit)
+Unit = TypeVar("Unit", ReadUnit, WriteUnit, ProjectUnit, RecordUnit)
 
 _CONNECT_TIMEOUT_S = 10
 
@@ -78,6 +79,12 @@ class Ledger:
     @contextmanager
     def writing(self) -> Iterator[WriteUnit]:
         with self._unit(roles.WRITER, WriteUnit) as unit:
+            yield unit
+
+    @contextmanager
+    def recording(self) -> Iterator[RecordUnit]:
+        """A read-write transaction as the reader role, whose one write is a read on the record."""
+        with self._unit(roles.READER, RecordUnit) as unit:
             yield unit
 
     @contextmanager

@@ -8,7 +8,7 @@ rows of: an event's target, a seal's subject), and the columns that name one of 
 ``ledger_record(<table>)`` of its migration, and the same bytes made in Python (``chain.record``
 for events, ``records.py`` for the others), held equal by tests.
 
-To add a kind (as ``alerts`` and ``alert_acks`` were; ``reads`` next): a migration creating its table
+To add a kind (as ``alerts``, ``alert_acks`` and ``reads`` were): a migration creating its table
 with ``seq bigint DEFAULT nextval('events_seq_seq')``, ``txid xid8 DEFAULT pg_current_xact_id()``,
 an index on ``(txid, seq)``, ``chain_pos``, ``prev_hash``, ``hash`` and ``ledger_record(<table>)``;
 its Python record; its insert computing the chain in the inserting transaction; and an entry
@@ -58,7 +58,10 @@ SEAL = RecordKind("seal", "seals", feed={"recorded_at": "x.requested_at"}, subje
 ALERT = RecordKind("alert", "alerts", feed={"recorded_at": "x.raised_at"}, time="raised_at")
 ALERT_ACK = RecordKind("alert_ack", "alert_acks", feed={"recorded_at": "x.acked_at"}, time="acked_at")
 
-KINDS: tuple[RecordKind, ...] = (EVENT, REJECTED, SEAL, ALERT, ALERT_ACK)
+# every read of ledger contents (migration 008): who, for which case, what; one chain
+READ = RecordKind("read", "reads", feed={"recorded_at": "x.read_at"}, time="read_at")
+
+KINDS: tuple[RecordKind, ...] = (EVENT, REJECTED, SEAL, ALERT, ALERT_ACK, READ)
 BY_NAME: dict[str, RecordKind] = {k.name: k for k in KINDS}
 
 # The horizon as a scalar subquery in each branch (not a CTE joined in): the planner then reads

@@ -58,7 +58,13 @@ ACK_CHAIN = LockKey(
     "the one hash chain of acknowledgements grows by one row at a time",
 )
 
-KEYS = (MIGRATE, INSERT_FENCE, SEAL_CHAIN, TREE_SIGN, ALERT_CHAIN, ACK_CHAIN)
+READ_CHAIN = LockKey(
+    "read chain", 0x7265616473,  # "reads"
+    "ledger.access.record_read, transaction-scoped, exclusive",
+    "the one hash chain of reads grows by one row at a time",
+)
+
+KEYS = (MIGRATE, INSERT_FENCE, SEAL_CHAIN, TREE_SIGN, ALERT_CHAIN, ACK_CHAIN, READ_CHAIN)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ class WhoFilter:
     action: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    known_at: datetime | None = None  # only rows with recorded_at <= known_at
+    # a scope: None, every event; else only events whose actor_org is one of ``orgs`` or whose
+    # target is one of ``accounts`` (domain.access.Scope, applied in the query, before paging)
+    scope_orgs: tuple[str, ...] | None = None
+    scope_accounts: tuple[str, ...] = ()
 
 
 def row_to_event(row: tuple[Any, ...]) -> LedgerEvent:
@@ -59,6 +64,10 @@ def who(
         "action": where.action,
         "from": where.start,
         "to": where.end,
+        "known_at": where.known_at,
+        "scoped": where.scope_orgs is not None,
+        "orgs": list(where.scope_orgs or ()),
+        "accounts": list(where.scope_accounts),
         "after_time": after[0] if after else None,
         "after_seq": after[1] if after else None,
         "limit": limit,

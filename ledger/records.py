@@ -26,6 +26,12 @@ An alert (``ledger/alerts.py``)::
     field  linked_alert_id                 int64
     field  rule, severity, actor_id, target_id, summary   UTF-8
 
+A read of ledger contents (``ledger/access.py``)::
+
+    b"auditlog.read.v1\\0"
+    int64  seq, chain_pos, read_at
+    field  token_id, role, case_id, route, params, client   UTF-8 (params: canonical JSON text)
+
 An alert's acknowledgement::
 
     b"auditlog.alert_ack.v1\\0"
@@ -33,7 +39,7 @@ An alert's acknowledgement::
     field  note, acked_by                  UTF-8
 
 Each kind's chain is ``hash = SHA-256(prev_hash || record)`` as the events' is. The SQL
-functions ``ledger_record(row)`` of migrations 006 and 007 build the same bytes on the server.
+functions ``ledger_record(row)`` of migrations 006, 007 and 008 build the same bytes on the server.
 
 The leaf of the Merkle tree for any ledger row (``leaf_record``)::
 
@@ -62,6 +68,7 @@ REJECTED_MAGIC = b"auditlog.rejected.v1\x00"
 SEAL_MAGIC = b"auditlog.seal.v1\x00"
 ALERT_MAGIC = b"auditlog.alert.v1\x00"
 ACK_MAGIC = b"auditlog.alert_ack.v1\x00"
+READ_MAGIC = b"auditlog.read.v1\x00"
 LEAF_MAGIC = b"auditlog.leaf.v1\x00"
 NO_PREV = -1
 
@@ -99,6 +106,12 @@ def alert_record(seq: int, id: int, chain_pos: int, event_seq: int, occurred_at:
 def ack_record(seq: int, chain_pos: int, alert_id: int, acked_at: datetime, note: str, acked_by: str) -> bytes:
     return (ACK_MAGIC + struct.pack(">qqqq", seq, chain_pos, alert_id, micros(acked_at))
             + field(note) + field(acked_by))
+
+
+def read_record(seq: int, chain_pos: int, read_at: datetime, token_id: str | None, role: str, case_id: str | None,
+                route: str, params: str, client: str) -> bytes:
+    return (READ_MAGIC + struct.pack(">qqq", seq, chain_pos, micros(read_at)) + field(token_id) + field(role)
+            + field(case_id) + field(route) + field(params) + field(client))
 
 
 def leaf_record(kind: str, subject: str | None, prev: int, record: bytes) -> bytes:

@@ -6,7 +6,8 @@ superuser, or a login role that is a member of the role below) and then
 
 - ``auditlog_writer``: the ledger writer. INSERT and SELECT on the ledger
   tables, UPDATE only on ``consumer_offsets`` (its resume point).
-- ``auditlog_reader``: everything that only reads (``auditlog verify``, queries).
+- ``auditlog_reader``: everything that only reads (``auditlog verify``, queries); it may append
+  to the reads log (migration 008), so every read can be put on the record.
 - ``auditlog_projector``: keeps the derived tables (snapshots, projections) and its feed
   position; reads the ledger tables, never changes them.
 - ``auditlog_owner``: NOLOGIN, owns the tables; migrations run as a superuser

@@ -16,6 +16,7 @@ import psycopg
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState
 from auditlog.ledger import (
+    access,
     alerts,
     append,
     checkpoints,
@@ -38,6 +39,8 @@ from auditlog.ledger import (
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.sql import query
 from auditlog.ledger.tree_checkpoints import TreeCheckpoint
+
+_alerts = alerts  # the module, where the ``alerts`` method hides it inside the class
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -212,11 +215,22 @@ class ReadUnit:
     def alerts(self, where: alerts.AlertFilter, limit: int = 1000) -> list[alerts.StoredAlert]:
         return alerts.list_alerts(self.conn, where, limit)
 
-    def alert_outbox(self) -> list[alerts.Pending]:
+    def alert_outbox(self) -> list[_alerts.Pending]:
         return alerts.pending(self.conn)
 
     def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
         return alerts.event_seqs(self.conn, event_ids)
+
+    # -- access: tokens and the reads log ----------------------------------------------
+
+    def find_token(self, token: str) -> access.StoredToken | None:
+        return access.find_token(self.conn, token)
+
+    def tokens(self) -> list[access.StoredToken]:
+        return access.list_tokens(self.conn)
+
+    def reads(self, where: access.ReadFilter, limit: int = 100) -> list[access.StoredRead]:
+        return access.list_reads(self.conn, where, limit)
 
 
 class WriteUnit(ReadUnit):
@@ -262,6 +276,21 @@ class WriteUnit(ReadUnit):
 
     def outbox_failed(self, sink: str, alert_id: int, error: str, delay_s: float) -> None:
         alerts.failed(self.conn, sink, alert_id, error, delay_s)
+
+    def create_token(self, token_id: str, token: str, role: str, scopes: Sequence[str], expires_in_s: int,
+                     created_by: str) -> access.StoredToken:
+        return access.create_token(self.conn, token_id, token, role, scopes, expires_in_s, created_by)
+
+    def revoke_token(self, token_id: str, revoked_by: str) -> bool | None:
+        return access.revoke_token(self.conn, token_id, revoked_by)
+
+
+
+class RecordUnit(ReadUnit):
+    """``Ledger.recording()``: the reader role, appending a read to the reads log."""
+
+    def record_read(self, read: access.Read) -> access.StoredRead:
+        return access.record_read(self.conn, read)
 
 
 class ProjectUnit(ReadUnit):

@@ -16,6 +16,7 @@ import sys
 from auditlog.domain.errors import AuditError, BadInput, ConfigError, InvalidEvent
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli import (
+    access,
     db,
     demo,
     emit,
@@ -33,7 +34,8 @@ from auditlog.investigate.cli import (
 from auditlog.investigate.cli._options import HelpText
 
 # the order of `auditlog --help`
-GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay)
+GROUPS = (db, emit, schemas, ingest, history, snapshot, integrity, evidence, demo, projections, lag, rejected, replay,
+          access)
 
 EPILOG = """\
 times: ISO-8601 with an offset (2017-11-02T18:58:00-04:00 or ...Z). A time without

@@ -36,11 +36,15 @@ def register(sub: Subparsers) -> None:
     prove.add_argument("--json", action="store_true", help="machine-readable output")
     prove.set_defaults(handler=run_prove)
 
-    serve = command(sub, "serve", "serve the transparency log over HTTP (c2sp.org/tlog-tiles under /log/)",
-                    "Serve /log/checkpoint (the newest signed tree checkpoint) and /log/tile/... (hash tiles "
-                    "and entry bundles, written once by the tree builder; full tiles with immutable cache "
-                    "headers). Read-only, hashes only, no token. Binds 127.0.0.1 unless told otherwise.",
+    serve = command(sub, "serve", "serve the HTTP API (/api/v1/...) and the transparency log (/log/)",
+                    "Serve /api/v1/... (the investigator's questions, the reads log, lag, verify and tokens; "
+                    "Authorization: Bearer TOKEN from `auditlog tokens create`, investigators also send "
+                    "X-Audit-Case; every read is recorded before it is answered; /openapi.json describes it), "
+                    "and /log/checkpoint and /log/tile/... (the transparency log: hashes only, no token). "
+                    "Binds 127.0.0.1 unless told otherwise.",
                     ("auditlog serve", "auditlog serve --host 0.0.0.0 --port 8080",
+                     "curl -H \"Authorization: Bearer $TOKEN\" -H 'X-Audit-Case: INC-1' "
+                     "'http://127.0.0.1:8080/api/v1/accounts/acct-hos-0001/state?at=2017-11-02T23:00:00Z'",
                      "curl http://127.0.0.1:8080/log/checkpoint"))
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=whole_number, default=8080, help="port (default 8080)")

@@ -7,12 +7,13 @@ Each handler reads its times (an offset, or ``--tz``), calls one use case
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from auditlog.domain.catalog import ACTIONS, ActorKind
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, show
+from auditlog.investigate.cli._reads import case_option, known_at_option, recorder
 from auditlog.investigate.times import parse_time, zone
 
 
@@ -25,7 +26,8 @@ def register(sub: Subparsers) -> None:
                      "auditlog state acct-hos-0001 --at 2017-11-02T19:10-04:00 --known-at 2017-11-02T23:05:00Z --json"))
     state.add_argument("account", help="the account's id, e.g. acct-hos-0001")
     state.add_argument("--at", required=True, metavar="TIME", help="event time to reconstruct")
-    state.add_argument("--known-at", metavar="TIME", help="only what the ledger had recorded by then")
+    known_at_option(state)
+    case_option(state)
     display_options(state)
     state.set_defaults(handler=run_state)
 
@@ -47,6 +49,8 @@ def register(sub: Subparsers) -> None:
     who.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time")
     who.add_argument("--limit", type=int, default=100, metavar="N", help="rows per page (default 100)")
     who.add_argument("--after", metavar="CURSOR", help="cursor printed at the end of the previous page")
+    known_at_option(who)
+    case_option(who)
     display_options(who)
     who.set_defaults(handler=run_who)
 
@@ -60,6 +64,8 @@ def register(sub: Subparsers) -> None:
     timeline.add_argument("--from", dest="start", metavar="TIME",
                           help="occurred_at >= this time (default: the beginning)")
     timeline.add_argument("--to", dest="end", metavar="TIME", help="occurred_at <= this time (default: now)")
+    known_at_option(timeline)
+    case_option(timeline)
     display_options(timeline)
     timeline.set_defaults(handler=run_timeline)
 
@@ -71,6 +77,8 @@ def register(sub: Subparsers) -> None:
     diff.add_argument("account", help="the account's id")
     diff.add_argument("t1", metavar="T1", help="the earlier time")
     diff.add_argument("t2", metavar="T2", help="the later time")
+    known_at_option(diff)
+    case_option(diff)
     display_options(diff)
     diff.set_defaults(handler=run_diff, field_names={"t1": "T1", "t2": "T2"})
 
@@ -81,6 +89,10 @@ def register(sub: Subparsers) -> None:
                      "auditlog actor e-ts-03 --json"))
     actor.add_argument("actor", help="the actor's id, e.g. c-vb-07")
     actor.add_argument("--on", metavar="DAY", help="one day, YYYY-MM-DD, in the --tz zone (so --tz is required)")
+    actor.add_argument("--from", dest="start", metavar="TIME", help="or: occurred_at >= this time")
+    actor.add_argument("--to", dest="end", metavar="TIME", help="... and occurred_at <= this time")
+    known_at_option(actor)
+    case_option(actor)
     display_options(actor)
     actor.set_defaults(handler=run_actor)
 
@@ -93,7 +105,9 @@ def run_state(args: argparse.Namespace, settings: Settings) -> int:
     query = StateQuery(args.account, parse_time(args.at, tz, "--at"),
                        parse_time(args.known_at, tz, "--known-at") if args.known_at else None)
     with open_ledger(settings) as ledger:
-        answer = state_at(ledger, query)
+        on_record = recorder(ledger, settings, args, "state", account=args.account, at=args.at,
+                             known_at=args.known_at)
+        answer = state_at(ledger, query, on_record)
     return show(args, json.state_answer, text.state_answer, answer, tz)
 
 
@@ -106,9 +120,12 @@ def run_who(args: argparse.Namespace, settings: Settings) -> int:
                      action=args.action,
                      start=parse_time(args.start, tz, "--from") if args.start else None,
                      end=parse_time(args.end, tz, "--to") if args.end else None,
-                     limit=args.limit, after=args.after)
+                     limit=args.limit, after=args.after, known_at=_known(args, tz))
     with open_ledger(settings) as ledger:
-        page = who(ledger, query)
+        on_record = recorder(ledger, settings, args, "who", actor=args.actor, actor_kind=args.actor_kind,
+                             org=args.org, target=args.target, action=args.action, start=args.start, end=args.end,
+                             limit=args.limit, after=args.after, known_at=args.known_at)
+        page = who(ledger, query, on_record)
     return show(args, json.who_page, text.who_page, page, tz)
 
 
@@ -118,9 +135,11 @@ def run_timeline(args: argparse.Namespace, settings: Settings) -> int:
 
     tz = zone(args.tz)
     query = TimelineQuery(args.account, parse_time(args.start, tz, "--from") if args.start else None,
-                          parse_time(args.end, tz, "--to") if args.end else None)
+                          parse_time(args.end, tz, "--to") if args.end else None, _known(args, tz))
     with open_ledger(settings) as ledger:
-        answer = timeline(ledger, query)
+        on_record = recorder(ledger, settings, args, "timeline", account=args.account, start=args.start,
+                             end=args.end, known_at=args.known_at)
+        answer = timeline(ledger, query, on_record)
     return show(args, json.timeline, text.timeline, answer, tz)
 
 
@@ -129,9 +148,11 @@ def run_diff(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.history import DiffQuery, diff
 
     tz = zone(args.tz)
-    query = DiffQuery(args.account, parse_time(args.t1, tz, "T1"), parse_time(args.t2, tz, "T2"))
+    query = DiffQuery(args.account, parse_time(args.t1, tz, "T1"), parse_time(args.t2, tz, "T2"), _known(args, tz))
     with open_ledger(settings) as ledger:
-        answer = diff(ledger, query)
+        on_record = recorder(ledger, settings, args, "diff", account=args.account, t1=args.t1, t2=args.t2,
+                             known_at=args.known_at)
+        answer = diff(ledger, query, on_record)
     return show(args, json.diff, text.diff, answer, tz)
 
 
@@ -140,10 +161,18 @@ def run_actor(args: argparse.Namespace, settings: Settings) -> int:
     from auditlog.investigate.usecases.history import ActorQuery, actor_day
 
     tz = zone(args.tz)
-    query = ActorQuery(args.actor, _day(args.on) if args.on else None, tz)
+    query = ActorQuery(args.actor, _day(args.on) if args.on else None, tz,
+                       parse_time(args.start, tz, "--from") if args.start else None,
+                       parse_time(args.end, tz, "--to") if args.end else None, _known(args, tz))
     with open_ledger(settings) as ledger:
-        answer = actor_day(ledger, query)
+        on_record = recorder(ledger, settings, args, "actor", actor=args.actor, on=args.on, start=args.start,
+                             end=args.end, known_at=args.known_at)
+        answer = actor_day(ledger, query, on_record)
     return show(args, json.actor_day, text.actor_day, answer, tz)
+
+
+def _known(args: argparse.Namespace, tz: tzinfo | None) -> datetime | None:
+    return parse_time(args.known_at, tz, "--known-at") if args.known_at else None
 
 
 def _day(text: str) -> date:

@@ -21,11 +21,13 @@ from auditlog.investigate.times import show
 if TYPE_CHECKING:  # the answers' types only: rendering needs neither Postgres' nor Kafka's client
     from pathlib import Path
 
+    from auditlog.investigate.usecases.access import NewToken, Principal, ReadsPage
     from auditlog.investigate.usecases.bundle import Bundle, BundleCheck
     from auditlog.investigate.usecases.contract import SchemaCheck
     from auditlog.investigate.usecases.evidence import ConsistencyProof, InclusionProof
     from auditlog.investigate.usecases.history import ActorDay, Diff, FieldDiff, StateAnswer, Timeline, WhoPage
     from auditlog.investigate.usecases.integrity import Verification
+    from auditlog.ledger.access import StoredRead, StoredToken
     from auditlog.ledger.read import LedgerEvent
 
 
@@ -124,8 +126,9 @@ def timeline(answer: Timeline, tz: tzinfo | None) -> dict[str, Any]:
     start = answer.start
     return {
         "account": answer.account, "from": show(start, tz) if start else None, "to": show(answer.end, tz),
-        "state_before": account_state(answer.before, start, None, tz) if start else None,
-        "state_after": account_state(answer.after, answer.end, None, tz),
+        "known_at": show(answer.known_at, tz) if answer.known_at else None,
+        "state_before": account_state(answer.before, start, answer.known_at, tz) if start else None,
+        "state_after": account_state(answer.after, answer.end, answer.known_at, tz),
         "events": [{**event(s.record, tz), "changed": _step_changes(s.step, tz)} for s in answer.events],
         "intervals": [interval(i, tz) for i in answer.intervals],
     }
@@ -143,6 +146,7 @@ def _field_diff(change: FieldDiff, tz: tzinfo | None) -> dict[str, Any]:
 
 def diff(answer: Diff, tz: tzinfo | None) -> dict[str, Any]:
     return {"account": answer.account, "t1": show(answer.t1, tz), "t2": show(answer.t2, tz),
+            "known_at": show(answer.known_at, tz) if answer.known_at else None,
             "fields": [_field_diff(c, tz) for c in answer.fields]}
 
 
@@ -151,6 +155,7 @@ def actor_day(answer: ActorDay, tz: tzinfo | None) -> dict[str, Any]:
         "actor": answer.actor, "on": answer.on.isoformat() if answer.on else None,
         "from": show(answer.start, tz) if answer.start else None,
         "to": show(answer.end, tz) if answer.end else None,
+        "known_at": show(answer.known_at, tz) if answer.known_at else None,
         "state": {**actor_state(answer.state, answer.at, tz), "at": show(answer.at, tz)},
         "actions": [{**event(a.record, tz), "actor_state": actor_state(a.actor_state, a.record.event.occurred_at, tz)}
                     for a in answer.actions],
@@ -197,3 +202,36 @@ def bundle_check(answer: BundleCheck, tz: tzinfo | None) -> dict[str, Any]:
                         "occurred_at": show(e.event.occurred_at, tz), "action": e.event.action,
                         "actor": e.event.actor.id} for e in answer.events],
             "in_range": answer.in_range, "states_checked": answer.states_checked, "problems": list(answer.problems)}
+
+
+def token(stored: StoredToken, tz: tzinfo | None) -> dict[str, Any]:
+    """A token as `tokens list --json` shows it: never its text or hash."""
+    return {"id": stored.id, "role": stored.role, "scopes": list(stored.scopes),
+            "created_at": show(stored.created_at, tz), "created_by": stored.created_by,
+            "expires_at": show(stored.expires_at, tz),
+            "revoked_at": show(stored.revoked_at, tz) if stored.revoked_at else None,
+            "revoked_by": stored.revoked_by}
+
+
+def token_list(tokens: list[StoredToken], tz: tzinfo | None) -> dict[str, Any]:
+    return {"tokens": [token(t, tz) for t in tokens]}
+
+
+def new_token(made: NewToken, tz: tzinfo | None) -> dict[str, Any]:
+    """`tokens create --json`: the token's text, shown this once."""
+    return {"token": made.token, "id": made.stored.id, "role": made.stored.role,
+            "scopes": list(made.stored.scopes), "expires_at": show(made.stored.expires_at, tz)}
+
+
+def whoami(principal: Principal, tz: tzinfo | None) -> dict[str, Any]:
+    return {"id": principal.token_id, "role": principal.role.value, "scopes": list(principal.scope.as_texts()),
+            "expires_at": show(principal.expires_at, tz)}
+
+
+def read(entry: StoredRead, tz: tzinfo | None) -> dict[str, Any]:
+    return {"seq": entry.seq, "read_at": show(entry.read_at, tz), "token": entry.token_id, "role": entry.role,
+            "case": entry.case_id, "route": entry.route, "params": json.loads(entry.params), "client": entry.client}
+
+
+def reads_page(page: ReadsPage, tz: tzinfo | None) -> dict[str, Any]:
+    return {"reads": [read(r, tz) for r in page.reads], "next": page.next_before}

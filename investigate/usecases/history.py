@@ -7,16 +7,23 @@ see a batch land between them. What each event did comes from the pure folds in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from auditlog.domain.access import UNLIMITED, Scope
 from auditlog.domain.account import AccountState
 from auditlog.domain.actor import ActorState, fold_actor, states_along
+from auditlog.domain.errors import Forbidden
 from auditlog.domain.history import Interval, Step, status_intervals, steps
 from auditlog.domain.history import diff as field_changes
 from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.read import LedgerEvent, WhoFilter
+
+# called once a query is found well-formed and before anything is read: each face puts the read on
+# the record there (the reads log), and a failure to record stops the read
+OnRecord = Callable[[], None] | None
 
 TICK = timedelta(microseconds=1)  # Postgres keeps microseconds: "before T" is "at T - 1us"
 
@@ -28,6 +35,7 @@ class StateQuery:
     account: str
     at: datetime  # event time: fold events with occurred_at <= at
     known_at: datetime | None = None  # ledger time: ... and recorded_at <= known_at
+    scope: Scope = UNLIMITED
 
 
 @dataclass(frozen=True)
@@ -38,8 +46,10 @@ class StateAnswer:
     state: AccountState
 
 
-def state_at(ledger: Ledger, query: StateQuery) -> StateAnswer:
+def state_at(ledger: Ledger, query: StateQuery, before_read: OnRecord = None) -> StateAnswer:
     _aware({"at": query.at, "known_at": query.known_at})
+    _account_in_scope(query.scope, query.account)
+    _put_on_record(before_read)
     with ledger.reading() as unit:
         state = unit.state_at(query.account, query.at, query.known_at)
     return StateAnswer(query.account, query.at, query.known_at, state)
@@ -61,6 +71,8 @@ class WhoQuery:
     end: datetime | None = None  # occurred_at <= end
     limit: int = 100
     after: str | None = None
+    known_at: datetime | None = None  # only what the ledger had recorded by then
+    scope: Scope = UNLIMITED  # only the events the caller's scope covers
 
 
 @dataclass(frozen=True)
@@ -69,14 +81,16 @@ class WhoPage:
     next_cursor: str | None  # None: this was the last page
 
 
-def who(ledger: Ledger, query: WhoQuery) -> WhoPage:
+def who(ledger: Ledger, query: WhoQuery, before_read: OnRecord = None) -> WhoPage:
     """One page of matching events in event-time order."""
     if query.limit < 1:
         raise Refused(Field("limit"), ": must be at least 1")
-    _aware({"from": query.start, "to": query.end})
+    _aware({"from": query.start, "to": query.end, "known_at": query.known_at})
     after = parse_cursor(query.after) if query.after is not None else None
     where = WhoFilter(actor=query.actor, actor_kind=query.actor_kind, org=query.org, target=query.target,
-                      action=query.action, start=query.start, end=query.end)
+                      action=query.action, start=query.start, end=query.end, known_at=query.known_at,
+                      **_scoped(query.scope))
+    _put_on_record(before_read)
     with ledger.reading() as unit:
         rows = unit.who(where, limit=query.limit + 1, after=after)  # one more: is there a next page?
     page = tuple(rows[: query.limit])
@@ -116,6 +130,8 @@ class TimelineQuery:
     account: str
     start: datetime | None = None  # None: from the beginning
     end: datetime | None = None  # None: now
+    known_at: datetime | None = None
+    scope: Scope = UNLIMITED
 
 
 @dataclass(frozen=True)
@@ -127,19 +143,24 @@ class Timeline:
     after: AccountState  # at end
     events: tuple[StepRecord, ...]
     intervals: tuple[Interval, ...]  # every non-active stretch overlapping the window
+    known_at: datetime | None = None
 
 
-def timeline(ledger: Ledger, query: TimelineQuery) -> Timeline:
-    _aware({"from": query.start, "to": query.end})
+def timeline(ledger: Ledger, query: TimelineQuery, before_read: OnRecord = None) -> Timeline:
+    _aware({"from": query.start, "to": query.end, "known_at": query.known_at})
     end = query.end if query.end is not None else datetime.now(UTC)
     _in_order(query.start, end, "from", "to")
+    _account_in_scope(query.scope, query.account)
+    known = query.known_at
+    _put_on_record(before_read)
     with ledger.reading() as unit:
-        before = unit.state_at(query.account, query.start - TICK) if query.start else AccountState(query.account)
-        records = unit.who_all(WhoFilter(target=query.account, start=query.start, end=end))
+        before = (unit.state_at(query.account, query.start - TICK, known) if query.start
+                  else AccountState(query.account))
+        records = unit.who_all(WhoFilter(target=query.account, start=query.start, end=end, known_at=known))
     walked = _walk(before, records)
     after = walked[-1].step.after if walked else before
     intervals = status_intervals(before, (s.step for s in walked))
-    return Timeline(query.account, query.start, end, before, after, walked, tuple(intervals))
+    return Timeline(query.account, query.start, end, before, after, walked, tuple(intervals), known)
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,8 @@ class DiffQuery:
     account: str
     t1: datetime
     t2: datetime
+    known_at: datetime | None = None
+    scope: Scope = UNLIMITED
 
 
 @dataclass(frozen=True)
@@ -169,23 +192,44 @@ class Diff:
     t1: datetime
     t2: datetime
     fields: tuple[FieldDiff, ...]
+    known_at: datetime | None = None
 
 
-def diff(ledger: Ledger, query: DiffQuery) -> Diff:
-    _aware({"t1": query.t1, "t2": query.t2})
+def diff(ledger: Ledger, query: DiffQuery, before_read: OnRecord = None) -> Diff:
+    _aware({"t1": query.t1, "t2": query.t2, "known_at": query.known_at})
     _in_order(query.t1, query.t2, "t1", "t2")
+    _account_in_scope(query.scope, query.account)
+    known = query.known_at
+    _put_on_record(before_read)
     with ledger.reading() as unit:
-        before = unit.state_at(query.account, query.t1)
-        records = unit.who_all(WhoFilter(target=query.account, start=query.t1 + TICK, end=query.t2))
+        before = unit.state_at(query.account, query.t1, known)
+        records = unit.who_all(WhoFilter(target=query.account, start=query.t1 + TICK, end=query.t2, known_at=known))
     walked = _walk(before, records)
     fields = tuple(FieldDiff(c.field, c.before, c.after, tuple(s for s in walked if c.field in s.step.changed))
                    for c in field_changes(before, [s.step for s in walked]))
-    return Diff(query.account, query.t1, query.t2, fields)
+    return Diff(query.account, query.t1, query.t2, fields, known)
 
 
 def _walk(before: AccountState, records: list[LedgerEvent]) -> tuple[StepRecord, ...]:
     return tuple(StepRecord(record, step)
                  for record, step in zip(records, steps(before, (r.event for r in records)), strict=True))
+
+
+def _put_on_record(before_read: OnRecord) -> None:
+    if before_read is not None:
+        before_read()
+
+
+def _account_in_scope(scope: Scope, account: str) -> None:
+    if not scope.covers_account(account):
+        raise Forbidden(f"account {account!r} is outside this token's scope (an account= scope must name it)")
+
+
+def _scoped(scope: Scope) -> dict[str, tuple[str, ...] | None]:
+    """WhoFilter's scope fields for ``scope``."""
+    if scope.unlimited:
+        return {}
+    return {"scope_orgs": scope.orgs, "scope_accounts": scope.accounts}
 
 
 def _aware(moments: dict[str, datetime | None]) -> None:
@@ -211,6 +255,10 @@ class ActorQuery:
     actor: str
     on: date | None = None
     tz: tzinfo | None = None  # whose day: required with ``on``
+    start: datetime | None = None  # or a window of event time (not with ``on``)
+    end: datetime | None = None
+    known_at: datetime | None = None
+    scope: Scope = UNLIMITED  # a scoped caller sees only an actor of its orgs, and its in-scope actions
 
 
 @dataclass(frozen=True)
@@ -228,17 +276,35 @@ class ActorDay:
     at: datetime  # the moment ``state`` is for: the day's end, else the last action (or now)
     state: ActorState
     actions: tuple[ActorAction, ...]
+    known_at: datetime | None = None
 
 
-def actor_day(ledger: Ledger, query: ActorQuery) -> ActorDay:
-    start, end = _day(query.on, query.tz) if query.on is not None else (None, None)
+def actor_day(ledger: Ledger, query: ActorQuery, before_read: OnRecord = None) -> ActorDay:
+    _aware({"from": query.start, "to": query.end, "known_at": query.known_at})
+    if query.on is not None:
+        if query.start is not None or query.end is not None:
+            raise Refused(Field("on"), " names a whole day: give it, or ", Field("from"), "/", Field("to"),
+                          ", not both")
+        start, end = _day(query.on, query.tz)
+    else:
+        start, end = query.start, query.end
+        if end is not None:
+            _in_order(start, end, "from", "to")
+    known = query.known_at
+    _put_on_record(before_read)
     with ledger.reading() as unit:
-        records = unit.who_all(WhoFilter(actor=query.actor, start=start, end=end))
+        if not query.scope.unlimited:  # whose actor is this? the scope must cover its org
+            org = fold_actor(query.actor, [i.event for i in unit.history(query.actor, datetime.now(UTC), known)]).org
+            if not query.scope.covers_actor_org(org):
+                raise Forbidden(f"actor {query.actor!r} is outside this token's scope (an org= scope must name "
+                                "the actor's org)")
+        records = unit.who_all(WhoFilter(actor=query.actor, start=start, end=end, known_at=known,
+                                         **_scoped(query.scope)))
         moment = end or (records[-1].event.occurred_at if records else datetime.now(UTC))
-        history = [item.event for item in unit.history(query.actor, moment)]
+        history = [item.event for item in unit.history(query.actor, moment, known)]
     states = states_along(query.actor, history, [item.event.occurred_at for item in records])
     actions = tuple(ActorAction(record, s) for record, s in zip(records, states, strict=True))
-    return ActorDay(query.actor, query.on, start, end, moment, fold_actor(query.actor, history), actions)
+    return ActorDay(query.actor, query.on, start, end, moment, fold_actor(query.actor, history), actions, known)
 
 
 def _day(day: date, zone: tzinfo | None) -> tuple[datetime, datetime]:

@@ -118,5 +118,8 @@ def test_investigator_commands_need_only_the_reader_role(cli_env: dict[str, str]
     assert json.loads(state.stdout)["status"] == "deactivated"
     assert auditlog(env, workdir, "who", "--target", ACCOUNT, "--json").returncode == 0
     assert auditlog(env, workdir, "timeline", ACCOUNT, "--json").returncode == 0
+    with psycopg.connect(url) as conn:  # each read went on the record, as the reader role may append it
+        recorded = conn.execute("SELECT route, client FROM reads ORDER BY seq DESC LIMIT 3").fetchall()
+    assert [r[0] for r in recorded] == ["auditlog timeline", "auditlog who", "auditlog state"]
     refused = auditlog(env, workdir, "ingest", "--until-idle")
     assert refused.returncode == 1 and "cannot act as role auditlog_writer" in refused.stderr

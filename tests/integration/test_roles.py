@@ -19,7 +19,8 @@ FORBIDDEN = {
     "DROP": "DROP TABLE {table}",
 }
 TABLES = {"events": "actor_id", "rejected": "reason", "checkpoints": "key_id", "seals": "purpose",
-          "alerts": "summary", "alert_acks": "note"}
+          "alerts": "summary", "alert_acks": "note", "reads": "route", "tokens": "role",
+          "token_revocations": "revoked_by"}
 # the Merkle tree (migration 006): derived, written by the tree builder as the writer, INSERT only
 TREE_TABLES = {"tree_leaves": "kind", "tree_tiles": "data", "tree_heads": "root"}
 
@@ -43,6 +44,11 @@ def one_row_each(database_url: str) -> None:
                      "1, 'e-1', 'a-1', now(), 's', false, now(), 1, '\\x00', '\\x00')")
         conn.execute("INSERT INTO alert_acks (alert_id, note, acked_by, acked_at, chain_pos, prev_hash, hash) "
                      "VALUES (1, 'n', 'me', now(), 1, '\\x00', '\\x00')")
+        conn.execute("INSERT INTO reads (read_at, role, route, params, client, chain_pos, prev_hash, hash) "
+                     "VALUES (now(), 'cli', 'auditlog state', '{}', 'me', 1, '\\x00', '\\x00')")
+        conn.execute("INSERT INTO tokens (id, role, created_by, expires_at, token_hash) "
+                     "VALUES ('tok_rolestest1', 'admin', 'me', now(), sha256('x'))")
+        conn.execute("INSERT INTO token_revocations (token_id, revoked_by) VALUES ('tok_rolestest1', 'me')")
         conn.execute("INSERT INTO tree_leaves VALUES (0, 1, 'event', 'a-1', -1)")
         conn.execute("INSERT INTO tree_tiles VALUES (0, 0, 1, '\\x00')")
         conn.execute("INSERT INTO tree_heads (size, root) VALUES (1, '\\x00')")

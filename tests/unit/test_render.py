@@ -89,7 +89,7 @@ def test_a_timeline_shows_what_each_event_changed_and_the_interval_with_both_act
     window = Timeline("a-1", datetime(2017, 11, 2, 22, 0, tzinfo=UTC), datetime(2017, 11, 3, tzinfo=UTC), before,
                       walked[-1].step.after, walked, tuple(status_intervals(before, (s.step for s in walked))))
     shown = json.timeline(window, NY)
-    assert set(shown) == {"account", "from", "to", "state_before", "state_after", "events", "intervals"}
+    assert set(shown) == {"account", "from", "to", "known_at", "state_before", "state_after", "events", "intervals"}
     assert set(shown["state_before"]) == STATE_KEYS and shown["state_before"]["at"] == "2017-11-02T18:00:00-04:00"
     assert [e["changed"] for e in shown["events"]] == [
         {"status": ["active", "deactivated"]}, {"flags": [{}, {"region": "us"}]}, {"status": ["deactivated", "active"]}]
@@ -110,7 +110,7 @@ def test_a_diff_names_a_field_that_came_back_as_no_net_change() -> None:
     fields = tuple(FieldDiff(c.field, c.before, c.after, tuple(s for s in walked if c.field in s.step.changed))
                    for c in field_changes(before, [s.step for s in walked]))
     shown = json.diff(Diff("a-1", datetime(2017, 11, 2, 22, 45, tzinfo=UTC), RECORDED, fields), None)
-    assert set(shown) == {"account", "t1", "t2", "fields"}
+    assert set(shown) == {"account", "t1", "t2", "known_at", "fields"}
     by_field = {f["field"]: f for f in shown["fields"]}
     assert all(set(f) == {"field", "before", "after", "net_change", "changes"} for f in shown["fields"])
     status = by_field["status"]
@@ -139,7 +139,7 @@ def test_an_actors_day_shows_their_state_at_each_action() -> None:
     answer = ActorDay("c-9", date(2017, 11, 2), start, end, end, fold_actor("c-9", history),
                       tuple(ActorAction(r, s) for r, s in zip(records, states, strict=True)))
     shown = json.actor_day(answer, NY)
-    assert set(shown) == {"actor", "on", "from", "to", "state", "actions"}
+    assert set(shown) == {"actor", "on", "from", "to", "known_at", "state", "actions"}
     assert (shown["on"], shown["from"], shown["to"]) == ("2017-11-02", "2017-11-02T00:00:00-04:00",
                                                           "2017-11-02T23:59:59-04:00")
     assert set(shown["state"]) == ACTOR_STATE_KEYS | {"at"}

@@ -1,0 +1,33 @@
+"""Every read of ledger contents is on the record before it is answered.
+
+``record`` appends the read (token, role, case, route, parameters, client address) to the ledger
+and commits it; when that fails the request is answered 503 with the reason, and nothing read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from auditlog.domain.errors import AuditError
+from auditlog.investigate.usecases.access import Principal, canonical, record_read
+from auditlog.ledger.access import Read
+
+
+def recorder(request: Request, who: Principal, case: str | None, params: dict[str, Any]) -> Callable[[], None]:
+    """``record`` for a use case to call once it found the query well-formed."""
+    return lambda: record(request, who, case, params)
+
+
+def record(request: Request, who: Principal, case: str | None, params: dict[str, Any]) -> None:
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    client = request.client.host if request.client else "unknown"
+    read = Read(who.token_id, who.role.value, case, f"{request.method} {path}", canonical(params), client)
+    try:
+        record_read(request.app.state.ledger, read)
+    except AuditError as exc:
+        raise HTTPException(503, f"the read could not be put on the record, so it is not answered: {exc.reason}",
+                            headers={"Retry-After": "5"}) from exc

@@ -1,0 +1,133 @@
+"""Access to the ledger's contents: API tokens (create, list, revoke, authenticate) and the reads
+log (record a read before it is answered; list them for auditors).
+
+A token's text is ``tok_<id>.<secret>``; the ledger keeps its SHA-256 only, so the text is shown
+once, when it is made. Every face that answers a read of ledger contents records it first
+(``record_read``) and answers nothing when the record cannot be written.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from auditlog.domain.access import Role, Scope, parse_scopes, token_id_of
+from auditlog.domain.errors import BadInput
+from auditlog.investigate.usecases.refusals import Field, Refused
+from auditlog.ledger.access import Read, ReadFilter, StoredRead, StoredToken
+from auditlog.ledger.gateway import Ledger
+
+DEFAULT_EXPIRY_S = 30 * 86400
+MAX_EXPIRY_S = 400 * 86400
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str  # shown once, never stored
+    stored: StoredToken
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, as a valid token says."""
+
+    token_id: str
+    role: Role
+    scope: Scope
+    expires_at: datetime
+
+
+class Unauthenticated(Exception):
+    """No usable token: missing, unknown, expired or revoked (the reason says which, never the text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def create_token(ledger: Ledger, role: Role, scopes: Scope, expires_in_s: int, created_by: str) -> NewToken:
+    if not 60 <= expires_in_s <= MAX_EXPIRY_S:
+        raise BadInput(f"--expires: must be between 1m and {MAX_EXPIRY_S // 86400}d")
+    token_id = "tok_" + secrets.token_urlsafe(12)
+    token = f"{token_id}.{secrets.token_urlsafe(32)}"
+    with ledger.writing() as unit:
+        stored = unit.create_token(token_id, token, role.value, scopes.as_texts(), expires_in_s, created_by)
+    return NewToken(token, stored)
+
+
+def list_tokens(ledger: Ledger) -> list[StoredToken]:
+    with ledger.reading() as unit:
+        return unit.tokens()
+
+
+def revoke_token(ledger: Ledger, token_id: str, revoked_by: str) -> bool:
+    """True: revoked now; False: it already was. Unknown: refused."""
+    with ledger.writing() as unit:
+        done = unit.revoke_token(token_id, revoked_by)
+    if done is None:
+        raise BadInput(f"no token {token_id!r} (`auditlog tokens list` shows them)")
+    return done
+
+
+def authenticate(ledger: Ledger, token: str | None) -> Principal:
+    if not token:
+        raise Unauthenticated("a bearer token is required (Authorization: Bearer TOKEN)")
+    if token_id_of(token) is None:
+        raise Unauthenticated("the bearer token is not one auditlog made")
+    with ledger.reading() as unit:
+        stored = unit.find_token(token)
+    if stored is None:
+        raise Unauthenticated("the bearer token is unknown")
+    if stored.revoked_at is not None:
+        raise Unauthenticated(f"token {stored.id} was revoked")
+    if stored.expired:
+        raise Unauthenticated(f"token {stored.id} has expired")
+    return Principal(stored.id, Role(stored.role), parse_scopes(list(stored.scopes)), stored.expires_at)
+
+
+# -- the reads log ----------------------------------------------------------------------------
+
+
+def canonical(params: dict[str, Any]) -> str:
+    """A read's parameters as recorded: the ones given, as JSON with sorted keys."""
+    return json.dumps({k: v for k, v in params.items() if v is not None}, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, default=str)
+
+
+def record_read(ledger: Ledger, read: Read) -> StoredRead:
+    """Append the read to the ledger and commit; raises (and nothing may be answered) if it cannot."""
+    with ledger.recording() as unit:
+        return unit.record_read(read)
+
+
+@dataclass(frozen=True)
+class ReadsQuery:
+    case_id: str | None = None
+    token_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 100
+    before: int | None = None  # the previous page's ``next``
+
+
+@dataclass(frozen=True)
+class ReadsPage:
+    reads: tuple[StoredRead, ...]
+    next_before: int | None
+
+
+def list_reads(ledger: Ledger, query: ReadsQuery) -> ReadsPage:
+    """Newest first, a page at a time."""
+    if query.limit < 1:
+        raise Refused(Field("limit"), ": must be at least 1")
+    for name, moment in (("from", query.start), ("to", query.end)):
+        if moment is not None and moment.utcoffset() is None:
+            raise Refused(Field(name), f": {moment.isoformat()!r} has no UTC offset")
+    where = ReadFilter(query.case_id, query.token_id, query.start, query.end, query.before)
+    with ledger.reading() as unit:
+        rows = unit.reads(where, query.limit + 1)
+    page = tuple(rows[: query.limit])
+    return ReadsPage(page, page[-1].seq if len(rows) > query.limit and page else None)
