@@ -321,16 +321,24 @@ async function reads(root, ctx) {
   const p = ctx.params;
   const out = h("div", {class: "results"});
   root.append(h("h2", {}, "Reads"), form("Reads log", [
-    field("case", "Case", {value: p.get("case") || ""}), field("token", "Token id", {value: p.get("token") || ""}),
+    // ids of their own: "case" and "token" are the sign-in form's
+    field("reads-case", "Case", {name: "case", value: p.get("case") || ""}),
+    field("reads-token", "Token id", {name: "token", value: p.get("token") || ""}),
     timeField("from", "From", p.get("from")), timeField("to", "To", p.get("to")),
   ], "Show reads", (values) => go(`#/reads${query({...values, run: "1"})}`)), out);
   if (!p.get("run")) return;
   await into(out, ctx, async () => {
     const answer = await get("/api/v1/reads", {case: p.get("case"), token: p.get("token"), from: iso(p.get("from")),
-      to: iso(p.get("to")), tz: session.zone});
-    const items = Array.isArray(answer) ? answer : answer.reads ?? answer.items ?? answer.events ?? [];
+      to: iso(p.get("to")), before: p.get("before"), tz: session.zone});
+    const items = Array.isArray(answer) ? answer : answer.reads ?? [];
     const columns = [...new Set(items.flatMap((r) => Object.keys(r)))];
-    return [table(`${items.length} read(s)`, columns, items.map((r) => columns.map((c) => shown(r[c]))))];
+    const nodes = [table(`${items.length} read(s), newest first`, columns, items.map((r) => columns.map((c) => shown(r[c]))))];
+    if (answer.next) {
+      const next = Object.fromEntries(p.entries());
+      next.before = String(answer.next);
+      nodes.push(h("p", {}, h("a", {href: `#/reads${query(next)}`, class: "next"}, "Older reads")));
+    }
+    return nodes;
   });
 }
 
