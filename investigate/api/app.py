@@ -5,6 +5,7 @@ One ``Ledger`` with a small pool for the app's life; routers read it through the
 every refusal as ``{"detail": "one-line reason"}``; ``/log/`` (the transparency log's tiles)
 answers as before. A refusal is a 4xx with its reason, a ledger that cannot be reached a 503;
 anything else is a bug: logged (never with a token) and answered 500 without a trace.
+``/`` is the web console (``console_routes``: static files only, talking to ``/api/v1``);
 ``/openapi.json`` describes the API; ``/docs`` is a small page pointing at it (Swagger UI would
 load its scripts from a CDN, and the app serves nothing from outside).
 """
@@ -20,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from auditlog.domain.errors import AuditError, BadInput, Forbidden, ServiceUnavailable
 from auditlog.domain.settings import Settings
-from auditlog.investigate.api import access_routes, alert_routes, history_routes, log_routes
+from auditlog.investigate.api import access_routes, alert_routes, console_routes, history_routes, log_routes
 from auditlog.investigate.usecases.refusals import Refused
 from auditlog.ledger.gateway import Ledger
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
     app.include_router(history_routes.router)
     app.include_router(access_routes.router)
     app.include_router(alert_routes.router)
+    app.include_router(console_routes.router)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
