@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from auditlog.consumers.detector import backtest, warm
-from auditlog.domain.detection import Judge
+from auditlog.domain.detection import Judge, judge_all
 from auditlog.domain.model import Actor, AdminAction, Change, Target
 from auditlog.domain.rules_config import load_rules
 from auditlog.domain.settings import Settings
@@ -51,17 +51,15 @@ def false_alarms() -> dict[str, float | int]:
     scenario = build()
     incident = {e.event_id for e in scenario.events if e.occurred_at in (scenario.incident.deactivated_at,
                                                                           scenario.incident.restored_at)}
-    judge = Judge(load_rules(None))
     by_rule: Counter[str] = Counter()
     culprit = point = 0
-    for event in scenario.events:
-        for finding in judge.judge(event):
-            if finding.event_id in incident:
-                point += 1
-            elif finding.actor_id == CULPRIT:
-                culprit += 1
-            else:
-                by_rule[finding.rule] += 1
+    for finding in judge_all(load_rules(None), scenario.events):
+        if finding.event_id in incident:
+            point += 1
+        elif finding.actor_id == CULPRIT:
+            culprit += 1
+        else:
+            by_rule[finding.rule] += 1
     events = len(scenario.events)
     figures: dict[str, float | int] = {
         "day_events": events, "incident_alerts": point, "culprit_other_alerts": culprit,

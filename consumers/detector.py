@@ -30,7 +30,7 @@ from auditlog.consumers.alert_sinks import Deliveries, configured_sinks
 from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics, Runner
 from auditlog.consumers.service import Serving
-from auditlog.domain.detection import Judge
+from auditlog.domain.detection import Judge, LateCheck
 from auditlog.domain.model import AdminAction
 from auditlog.domain.rules import Finding
 from auditlog.domain.rules_config import RulesConfig, load_rules
@@ -132,35 +132,29 @@ def step(ledger: Ledger, judge: Judge, sinks: Sequence[str], *, batch: int = BAT
         rows = unit.read_feed(unit.feed_position(CONSUMER), batch)
         if not rows:
             return 0, 0, 0
-        found: list[tuple[Finding, int | None]] = []
+        found: list[tuple[Finding, int]] = []
         events = 0
         for row, event in _events(rows):
             events += 1
-            found.extend((f, row.seq if f.event_id == event.event_id else None) for f in judge.judge(event))
-        drafts = _drafts(unit, found)
-        appended = unit.insert_alerts(drafts, sinks)
+            found.extend((f, row.seq) for f in judge.judge(event))
+            for check in judge.take_late_checks():  # a late offboarding: the actions the ledger held
+                found.extend(_late(unit, judge, check, row.position))
+        appended = unit.insert_alerts([draft_of(f, seq) for f, seq in found], sinks)
         unit.store_feed_position(CONSUMER, rows[-1].position)
     return len(rows), events, len(appended)
+
+
+def _late(unit: ReadUnit, judge: Judge, check: LateCheck, at: Position) -> list[tuple[Finding, int]]:
+    """The late findings of an offboarding at ``at``: its actor's actions the ledger held before it."""
+    held = unit.actor_actions(check.actor_id, check.since, at)
+    seqs = {event.event_id: seq for seq, event in held}
+    return [(f, seqs[f.event_id]) for f in judge.late_findings(check, [event for _, event in held])]
 
 
 def _events(rows: Sequence[FeedRow]) -> Iterator[tuple[FeedRow, AdminAction]]:
     for row in rows:
         if row.kind == "event":
             yield row, row.event()
-
-
-def _drafts(unit: ReadUnit, found: Sequence[tuple[Finding, int | None]]) -> list[AlertDraft]:
-    """Findings as alerts to store. A late finding judges an earlier event: its row is looked up."""
-    missing = sorted({f.event_id for f, seq in found if seq is None})
-    seqs = unit.event_seqs(missing) if missing else {}
-    drafts = []
-    for finding, seq in found:
-        at = seq if seq is not None else seqs.get(finding.event_id)
-        if at is None:  # the judge remembers an event the ledger does not hold: cannot happen, but never guess
-            log.warning("%s: event %s is not in the ledger; alert skipped", finding.rule, finding.event_id)
-            continue
-        drafts.append(draft_of(finding, at))
-    return drafts
 
 
 def draft_of(finding: Finding, event_seq: int) -> AlertDraft:
@@ -176,7 +170,7 @@ def warm(ledger: Ledger, judge: Judge, upto: Position, stop: threading.Event | N
     if upto == START:
         return 0
     with ledger.reading() as unit:
-        for event in unit.judged_events(upto):
+        for _, event in unit.judged_events(upto):
             judge.warm(event)
             folded += 1
             if stop is not None and stop.is_set():
@@ -203,13 +197,18 @@ def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datet
     began = time.perf_counter()
     judge = Judge(rules)
     with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
-        for n, event in enumerate(unit.judged_events(), start=1):
+        for n, (at, event) in enumerate(unit.judged_events(), start=1):
             if start <= event.occurred_at <= end:
                 result.findings.extend(f for f in judge.judge(event) if start <= f.occurred_at <= end)
                 result.judged += 1
+            elif event.action == "actor.offboard":
+                judge.judge(event)  # outside the window, but its late check may reach into it
+                result.folded += 1
             else:
                 judge.warm(event)
                 result.folded += 1
+            for check in judge.take_late_checks():
+                result.findings.extend(f for f, _ in _late(unit, judge, check, at) if start <= f.occurred_at <= end)
             if progress is not None and n % _PROGRESS_EVERY == 0:
                 progress(_PROGRESS_EVERY)
     result.seconds = time.perf_counter() - began

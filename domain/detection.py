@@ -6,16 +6,17 @@ evaluates the rules against the states it holds (the target account just before,
 actor, the actor's activity), then folds the event into them.
 
 Memory: one ``AccountState`` per account, one ``ActorState`` and ``ActorActivity`` per actor
-(the activity trimmed to the burst window), and per actor the actions of the last
-``late_lookback_days`` (after-engagement's key, default 30) before their newest action: when
-an offboarding arrives whose engagement_end precedes actions already judged, those actions are
-flagged then (``late_after_engagement``). An offboarding that arrives later than that lookback
-after the actions it concerns is not caught here.
+(the activity trimmed to two burst windows). It keeps no actions: when an offboarding arrives
+that may make actions the ledger already holds illegitimate (rule 2, late), the judge leaves a
+``LateCheck`` (``take_late_checks``); its caller finds that actor's actions since then that came
+before the offboarding in the ledger, and ``late_findings`` judges them.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from auditlog.domain.account import AccountState, apply
 from auditlog.domain.activity import ActorActivity, observe
@@ -35,19 +36,32 @@ class Judge:
         self.accounts: dict[str, AccountState] = {}
         self.actors: dict[str, ActorState] = {}
         self.activities: dict[str, ActorActivity] = {}
-        self.recent: dict[str, list[AdminAction]] = {}  # per actor: their actions within the lookback
         self.horizon = timedelta(minutes=config.rule(BURST).number("window_minutes")) * _WINDOWS_KEPT
-        self.lookback = timedelta(days=config.rule(AFTER_ENGAGEMENT).number("late_lookback_days"))
+        self._late: list[LateCheck] = []
 
     def judge(self, event: AdminAction) -> list[Finding]:
-        """The findings this event raises (and, for a late offboarding, those of the actions it
-        makes illegitimate), then the event folded into the states."""
+        """The findings this event raises, then the event folded into the states. An offboarding
+        also leaves a ``LateCheck`` for the actions it may make illegitimate."""
         actor = self.actors.get(event.actor.id) or ActorState(event.actor.id)
         activity = self.activities.get(event.actor.id) or ActorActivity(event.actor.id)
         findings = evaluate(RuleContext(event, self._account_before(event), actor, activity), self.config)
-        findings += self._late_offboarding(event)
+        check = self._late_check(event)
+        if check is not None:
+            self._late.append(check)
         self.warm(event)
         return findings
+
+    def take_late_checks(self) -> list[LateCheck]:
+        """The checks left since the last call (the caller answers each with ``late_findings``)."""
+        checks, self._late = self._late, []
+        return checks
+
+    def late_findings(self, check: LateCheck, actions: Iterable[AdminAction]) -> list[Finding]:
+        """After-engagement findings, marked late, for ``actions`` (the actor's, from ``check.since``,
+        held before the offboarding) that the actor's state before it did not count as gone."""
+        rule = self.config.rule(AFTER_ENGAGEMENT)
+        unflagged = [action for action in actions if not gone(check.before, action.occurred_at, rule)]
+        return late_after_engagement(check.after, unflagged, self.config)
 
     def warm(self, event: AdminAction) -> None:
         """Fold the event into the states without judging it (rebuilding state on restart)."""
@@ -60,32 +74,49 @@ class Judge:
         acting = event.actor.id
         activity = self.activities.get(acting) or ActorActivity(acting)
         self.activities[acting] = observe(activity, event, target_before, self.horizon)
-        self._remember(event)
 
     def _account_before(self, event: AdminAction) -> AccountState | None:
         if event.target.type != "account":
             return None
         return self.accounts.get(event.target.id) or AccountState(event.target.id)
 
-    def _late_offboarding(self, event: AdminAction) -> list[Finding]:
-        """After-engagement findings for actions judged before this offboarding told their actor was gone.
-        Actions the actor's previous state already counted as gone were flagged then."""
+    def _late_check(self, event: AdminAction) -> LateCheck | None:
         if event.action != "actor.offboard" or event.target.type != "actor":
-            return []
+            return None
         before = self.actors.get(event.target.id) or ActorState(event.target.id)
         after = apply_actor(before, event)
-        if after.engagement_end is None:
-            return []
         rule = self.config.rule(AFTER_ENGAGEMENT)
-        unflagged = [action for action in self.recent.get(event.target.id, ())
-                     if not gone(before, action.occurred_at, rule)]
-        return late_after_engagement(after, unflagged, self.config)
+        if not rule.enabled or after.engagement_end is None:
+            return None
+        since = after.engagement_end
+        if rule.flag("offboarded_counts") and after.offboarded_at is not None:
+            since = min(since, after.offboarded_at)
+        return LateCheck(event.event_id, event.target.id, before, after, since)
 
-    def _remember(self, event: AdminAction) -> None:
-        kept = self.recent.setdefault(event.actor.id, [])
-        kept.append(event)
-        if event.occurred_at - kept[0].occurred_at > self.lookback or len(kept) % 256 == 0:
-            # trim against the newest action; in ledger order, so an old late action may sit
-            # among newer ones until the next trim
-            newest = max(action.occurred_at for action in kept)
-            self.recent[event.actor.id] = [a for a in kept if newest - a.occurred_at <= self.lookback]
+
+@dataclass(frozen=True, slots=True)
+class LateCheck:
+    """An offboarding (``event_id``) of ``actor_id``: their actions from ``since`` on that the ledger
+    held before it may now be after their engagement (rule 2, late)."""
+
+    event_id: str
+    actor_id: str
+    before: ActorState
+    after: ActorState
+    since: datetime
+
+
+def judge_all(config: RulesConfig, events: Iterable[AdminAction]) -> list[Finding]:
+    """Every finding over ``events`` (in ledger order) with late checks answered from the events
+    themselves: a whole day in memory (``rules explain``, the false-alarm figure, tests). The
+    detector and the backtest answer them from the ledger instead."""
+    judge = Judge(config)
+    seen: list[AdminAction] = []
+    findings: list[Finding] = []
+    for event in events:
+        findings += judge.judge(event)
+        for check in judge.take_late_checks():
+            held = [a for a in seen if a.actor.id == check.actor_id and a.occurred_at >= check.since]
+            findings += judge.late_findings(check, held)
+        seen.append(event)
+    return findings

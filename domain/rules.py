@@ -267,8 +267,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "the engagement formally ends later, as the 2017 contractor's did (offboarded at 09:00, "
          "engaged until 23:59). Their access should be going: the action is either a failure of "
          "offboarding or a misuse of credentials. When the offboarding reaches the ledger after the "
-         "actions it makes illegitimate, the detector flags those actions then (marked late), as far "
-         "back as late_lookback_days.", after_engagement),
+         "actions it makes illegitimate, the detector flags those actions then (marked late), however "
+         "long ago they were.", after_engagement),
     Rule(LAST_DAY, "Protected account touched on the last day", Severity.CRITICAL,
          "An actor whose engagement ends within within_hours acted on a protected account. People on "
          "their way out have the least to lose; the 2017 incident was a contractor's last day. Any "

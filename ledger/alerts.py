@@ -143,14 +143,6 @@ def _unique_new(drafts: Sequence[AlertDraft], stored: set[tuple[str, str]]) -> l
     return fresh
 
 
-def event_seqs(conn: psycopg.Connection[Any], event_ids: Sequence[str]) -> dict[str, int]:
-    """The ledger row of each of ``event_ids`` that the ledger holds."""
-    if not event_ids:
-        return {}
-    with translated_errors():
-        return {event_id: seq for event_id, seq in conn.execute(query("event_seqs"), {"event_ids": list(event_ids)})}
-
-
 def acknowledge(conn: psycopg.Connection[Any], alert_id: int, note: str, acked_by: str) -> Ack:
     """Append an acknowledgement of ``alert_id``, chained under the ack chain's lock."""
     if not note.strip():

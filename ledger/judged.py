@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -23,17 +23,35 @@ from auditlog.ledger.feed import Position
 from auditlog.ledger.sql import query
 
 _ITERSIZE = 20_000
+# which events (judged_events.sql has what of them): all up to a feed position, in feed order...
+_UP_TO = "WHERE (txid, seq) <= (%(txid)s::text::xid8, %(seq)s) ORDER BY txid, seq"
+_ALL = "ORDER BY txid, seq"
+# ... or one actor's from a moment on that the ledger held before a position (events_actor_time)
+_ACTOR_BEFORE = ("WHERE actor_id = %(actor)s AND occurred_at >= %(since)s "
+                 "AND (txid, seq) < (%(txid)s::text::xid8, %(seq)s) ORDER BY txid, seq")
 
 
-def judged_events(conn: psycopg.Connection[Any], upto: Position | None = None) -> Iterator[AdminAction]:
-    """Every event in feed order, up to ``upto`` (None: all)."""
-    params = {"upto_txid": None if upto is None else str(upto.txid), "upto_seq": None if upto is None else upto.seq}
+def judged_events(conn: psycopg.Connection[Any], upto: Position | None = None,
+                  ) -> Iterator[tuple[Position, AdminAction]]:
+    """Every event in feed order, up to ``upto`` (None: all), with its feed position."""
+    params = {} if upto is None else {"txid": str(upto.txid), "seq": upto.seq}
     with translated_errors():
         conn.execute("SET LOCAL TimeZone = 'UTC'")  # occurred_at in UTC, as decoded payloads have it
         with conn.cursor(name="judged_events") as cur:
             cur.itersize = _ITERSIZE
-            for row in cur.execute(query("judged_events"), params):
-                yield _event(row)
+            for row in cur.execute(query("judged_events") + (_ALL if upto is None else _UP_TO), params):
+                yield Position(row[0], row[1]), _event(row[2:])
+
+
+def actor_actions(conn: psycopg.Connection[Any], actor_id: str, since: datetime, before: Position,
+                  ) -> list[tuple[int, AdminAction]]:
+    """``actor_id``'s events with occurred_at >= ``since`` the ledger held before ``before`` (in feed
+    order), with their seq: what a late offboarding asks about."""
+    params = {"actor": actor_id, "since": since, "txid": str(before.txid), "seq": before.seq}
+    with translated_errors():
+        conn.execute("SET LOCAL TimeZone = 'UTC'")
+        rows = conn.execute(query("judged_events") + _ACTOR_BEFORE, params).fetchall()
+    return [(row[1], _event(row[2:])) for row in rows]
 
 
 def _event(row: tuple[Any, ...]) -> AdminAction:
@@ -42,5 +60,5 @@ def _event(row: tuple[Any, ...]) -> AdminAction:
         return from_plain(json.loads(payload))
     # psycopg's UTC is a ZoneInfo; the payload's is datetime.UTC: comparing the two costs 8x as much
     return AdminAction(event_id, occurred_at.replace(tzinfo=UTC), Actor(actor_id, kind, org=org), action,
-                       Target(target_type, target_id),
-                       ticket=ticket, changes=(Change("handle", None, handle),) if renames else ())
+                       Target(target_type, target_id), ticket=ticket,
+                       changes=(Change("handle", None, handle),) if renames else ())

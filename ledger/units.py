@@ -218,13 +218,14 @@ class ReadUnit:
     def alert_outbox(self) -> list[alerting.Pending]:
         return alerting.pending(self.conn)
 
-    def event_seqs(self, event_ids: Sequence[str]) -> dict[str, int]:
-        return alerting.event_seqs(self.conn, event_ids)
-
-    def judged_events(self, upto: feed.Position | None = None) -> Iterator[AdminAction]:
+    def judged_events(self, upto: feed.Position | None = None) -> Iterator[tuple[feed.Position, AdminAction]]:
         """Every event in feed order (up to ``upto``) as the rules read it (``ledger/judged.py``): a
         backtest's input, and a starting detector's warm-up."""
         return judged.judged_events(self.conn, upto)
+
+    def actor_actions(self, actor_id: str, since: datetime, before: feed.Position) -> list[tuple[int, AdminAction]]:
+        """An actor's events from ``since`` that the ledger held before ``before``, with their seq."""
+        return judged.actor_actions(self.conn, actor_id, since, before)
 
     # -- access: tokens and the reads log ----------------------------------------------
 

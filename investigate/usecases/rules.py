@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auditlog.domain.detection import Judge
+from auditlog.domain.detection import judge_all
 from auditlog.domain.model import Actor, AdminAction, Target, new_event_id
 from auditlog.domain.rules import BURST, RULES, Finding, Rule
 from auditlog.domain.rules_config import RuleConfig, load_rules
@@ -50,8 +50,7 @@ def explain_rule(settings: Settings, rule_id: str) -> RuleExplanation:
 def incident_example(rule_id: str) -> tuple[Finding | None, str]:
     """A finding of ``rule_id`` on the incident day, with the default rules."""
     events, told = _incident_day(rule_id)
-    judge = Judge(load_rules(None))
-    found = [f for event in events for f in judge.judge(event)
+    found = [f for f in judge_all(load_rules(None), events)
              if f.rule == rule_id and CULPRIT in (f.actor_id, f.summary.split(" ", 1)[0])
              or f.rule == rule_id and f.target_id == PROTECTED_ACCOUNT]
     # best: the incident itself (the culprit and the account), then the account, then the culprit

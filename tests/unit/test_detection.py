@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditlog.domain.detection import Judge
+from auditlog.domain.detection import Judge, judge_all
 from auditlog.domain.model import AdminAction, Change
 from auditlog.domain.rules import Finding, Severity
 from auditlog.domain.rules_config import load_rules
@@ -21,8 +21,7 @@ HR = {"actor": "sys-hr-sync", "kind": "system"}
 
 
 def _judged(events: list[AdminAction] | tuple[AdminAction, ...]) -> list[Finding]:
-    judge = Judge(DEFAULTS)
-    return [finding for ev in events for finding in judge.judge(ev)]
+    return judge_all(DEFAULTS, events)
 
 
 @pytest.fixture(scope="module")
@@ -134,11 +133,24 @@ def test_warming_folds_state_without_findings_and_judging_continues_from_it(scen
         "protected-change", "after-engagement", "last-day", "first-contact", "quick-reversal"}
 
 
-def test_the_judge_keeps_only_the_lookback_of_each_actors_actions() -> None:
+def test_the_judge_keeps_states_not_actions() -> None:
+    # 120 days of one actor's actions on 40 accounts: one state per account and per actor, and the
+    # activity holds no destructive action older than two burst windows
     judge = Judge(DEFAULTS)
     start = datetime(2017, 1, 1, tzinfo=EASTERN)
     for day in range(120):
-        judge.judge(event("account.password_reset", "a-1", start + timedelta(days=day), actor="c-1", ticket="T"))
-    kept = judge.recent["c-1"]
-    assert 30 <= len(kept) <= 32
-    assert len(judge.activities["c-1"].recent_destructive) == 0
+        judge.judge(event("account.suspend", f"a-{day % 40}", start + timedelta(days=day), actor="c-1", ticket="T"))
+    assert len(judge.accounts) == 40 and set(judge.activities) == {"c-1"}
+    assert len(judge.activities["c-1"].recent_destructive) == 1
+    assert judge.take_late_checks() == []
+
+
+def test_a_late_check_asks_for_the_actors_actions_from_the_earlier_of_offboarding_and_end() -> None:
+    judge = Judge(DEFAULTS)
+    offboard = event("actor.offboard", "c-9", "2017-11-02T10:45:00+00:00", **HR,
+                     changes=(Change("engagement_end", None, "2017-11-02T12:00:00+00:00"),))
+    judge.judge(offboard)
+    [check] = judge.take_late_checks()
+    assert (check.event_id, check.actor_id) == (offboard.event_id, "c-9")
+    assert check.since == datetime(2017, 11, 2, 10, 45, tzinfo=UTC)
+    assert judge.take_late_checks() == []  # taken once
