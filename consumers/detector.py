@@ -170,7 +170,7 @@ def warm(ledger: Ledger, judge: Judge, upto: Position, stop: threading.Event | N
     if upto == START:
         return 0
     with ledger.reading() as unit:
-        for _, event in unit.judged_events(upto):
+        for _, _, event in unit.judged_events(upto):
             judge.warm(event)
             folded += 1
             if stop is not None and stop.is_set():
@@ -197,7 +197,7 @@ def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datet
     began = time.perf_counter()
     judge = Judge(rules)
     with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
-        for n, (at, event) in enumerate(unit.judged_events(), start=1):
+        for n, (txid, seq, event) in enumerate(unit.judged_events(), start=1):
             if start <= event.occurred_at <= end:
                 result.findings.extend(f for f in judge.judge(event) if start <= f.occurred_at <= end)
                 result.judged += 1
@@ -208,7 +208,8 @@ def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datet
                 judge.warm(event)
                 result.folded += 1
             for check in judge.take_late_checks():
-                result.findings.extend(f for f, _ in _late(unit, judge, check, at) if start <= f.occurred_at <= end)
+                found = _late(unit, judge, check, Position(txid, seq))
+                result.findings.extend(f for f, _ in found if start <= f.occurred_at <= end)
             if progress is not None and n % _PROGRESS_EVERY == 0:
                 progress(_PROGRESS_EVERY)
     result.seconds = time.perf_counter() - began

@@ -30,6 +30,9 @@ from auditlog.domain.rules_config import RulesConfig
 _WINDOWS_KEPT = 2
 
 
+_NO_CHECKS: list[LateCheck] = []  # never appended to: take_late_checks returns it only when empty
+
+
 class Judge:
     def __init__(self, config: RulesConfig) -> None:
         self.config = config
@@ -44,15 +47,19 @@ class Judge:
         also leaves a ``LateCheck`` for the actions it may make illegitimate."""
         actor = self.actors.get(event.actor.id) or ActorState(event.actor.id)
         activity = self.activities.get(event.actor.id) or ActorActivity(event.actor.id)
-        findings = evaluate(RuleContext(event, self._account_before(event), actor, activity), self.config)
-        check = self._late_check(event)
-        if check is not None:
-            self._late.append(check)
-        self.warm(event)
+        target_before = self._account_before(event)
+        findings = evaluate(RuleContext(event, target_before, actor, activity), self.config)
+        if event.action == "actor.offboard":
+            check = self._late_check(event)
+            if check is not None:
+                self._late.append(check)
+        self._fold(event, target_before)
         return findings
 
     def take_late_checks(self) -> list[LateCheck]:
         """The checks left since the last call (the caller answers each with ``late_findings``)."""
+        if not self._late:  # asked after every event: no new list for the usual nothing
+            return _NO_CHECKS
         checks, self._late = self._late, []
         return checks
 
@@ -65,7 +72,9 @@ class Judge:
 
     def warm(self, event: AdminAction) -> None:
         """Fold the event into the states without judging it (rebuilding state on restart)."""
-        target_before = self._account_before(event)
+        self._fold(event, self._account_before(event))
+
+    def _fold(self, event: AdminAction, target_before: AccountState | None) -> None:
         if target_before is not None:
             self.accounts[event.target.id] = apply(target_before, event)
         elif event.target.type == "actor":

@@ -32,15 +32,16 @@ _ACTOR_BEFORE = ("WHERE actor_id = %(actor)s AND occurred_at >= %(since)s "
 
 
 def judged_events(conn: psycopg.Connection[Any], upto: Position | None = None,
-                  ) -> Iterator[tuple[Position, AdminAction]]:
-    """Every event in feed order, up to ``upto`` (None: all), with its feed position."""
+                  ) -> Iterator[tuple[int, int, AdminAction]]:
+    """Every event in feed order, up to ``upto`` (None: all), with its feed position as (txid, seq)
+    (not a ``Position`` per row: most callers never look at it)."""
     params = {} if upto is None else {"txid": str(upto.txid), "seq": upto.seq}
     with translated_errors():
         conn.execute("SET LOCAL TimeZone = 'UTC'")  # occurred_at in UTC, as decoded payloads have it
         with conn.cursor(name="judged_events") as cur:
             cur.itersize = _ITERSIZE
             for row in cur.execute(query("judged_events") + (_ALL if upto is None else _UP_TO), params):
-                yield Position(row[0], row[1]), _event(row[2:])
+                yield row[0], row[1], _event(row[2:])
 
 
 def actor_actions(conn: psycopg.Connection[Any], actor_id: str, since: datetime, before: Position,

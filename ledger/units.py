@@ -218,7 +218,7 @@ class ReadUnit:
     def alert_outbox(self) -> list[alerting.Pending]:
         return alerting.pending(self.conn)
 
-    def judged_events(self, upto: feed.Position | None = None) -> Iterator[tuple[feed.Position, AdminAction]]:
+    def judged_events(self, upto: feed.Position | None = None) -> Iterator[tuple[int, int, AdminAction]]:
         """Every event in feed order (up to ``upto``) as the rules read it (``ledger/judged.py``): a
         backtest's input, and a starting detector's warm-up."""
         return judged.judged_events(self.conn, upto)
