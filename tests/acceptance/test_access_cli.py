@@ -74,3 +74,35 @@ def test_known_at_reaches_who_timeline_diff_and_actor(cli_env: dict[str, str], c
     assert _json(cli_env, cwd, "diff", "acct-1", "2017-11-02T00:00Z", "2017-11-03T00:00Z", *early)["fields"] == []
     assert _json(cli_env, cwd, "actor", "c-vb-07", *early)["actions"] == []
     assert _json(cli_env, cwd, "actor", "c-vb-07")["actions"]
+
+
+def test_auditlog_serve_answers_a_token_on_localhost(cli_env: dict[str, str], cwd: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    token = _json(cli_env, cwd, "tokens", "create", "--role", "auditor", "--expires", "1h")["token"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "auditlog.investigate.cli", "serve", "--port", str(port)],
+                              env=cli_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/whoami",
+                                   headers={"Authorization": f"Bearer {token}"}, timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "auditlog serve did not start"
+                time.sleep(0.1)
+        assert answer.status_code == 200 and answer.json()["role"] == "auditor"
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/whoami", timeout=5).status_code == 401
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=20)
+    assert token not in errors  # nothing logged the token
