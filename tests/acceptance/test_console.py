@@ -195,6 +195,7 @@ def test_a_wrong_token_shows_the_401_reason_and_never_reaches_a_url(page: Page, 
     assert page.evaluate("document.activeElement.id") == "case"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Sign in"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"
     sign_in(page, server, wrong)
     expect(page.get_by_role("alert")).to_have_text(reason.json()["detail"])
     assert page.get_by_label("Token").is_visible()
