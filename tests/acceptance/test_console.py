@@ -40,11 +40,14 @@ CASE = "INC-2017-1102"
 
 
 @pytest.fixture(scope="module")
-def incident_day(database_url: str) -> None:
+def incident_day(database_url: str, settings: Settings) -> None:
+    from auditlog.consumers.detector import detect
+
     scenario = build()
     with psycopg.connect(database_url, autocommit=True) as conn:
         for start in range(0, len(scenario.events), 1000):
             append_events(conn, scenario.events[start:start + 1000])
+    detect(settings, until_idle=True)  # the detector's alerts, which the account page shows
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +159,11 @@ def test_an_investigator_follows_the_incident_from_search_to_the_contractors_day
     box = band.bounding_box()
     assert box is not None and box["width"] > 50, "11 minutes of a 2-hour window is visible at a glance"
     expect(page.locator("svg.bands text.seg-label")).to_contain_text(["deactivated 11m12s"])
+    # the detector's alerts on the account in the window, most severe first
+    alerts = page.get_by_role("region", name="Alerts")
+    expect(alerts.locator("tbody tr").first).to_contain_text("critical")
+    expect(alerts).to_contain_text("acct-hos-0001 deactivated 11m12s by c-vb-07, restored by e-ts-03")
+    expect(alerts).to_contain_text("by a contractor and without a ticket")
 
     # click the deactivation (a mark on the band, by keyboard) for its details and its actor
     mark = page.get_by_role("button", name="18:58:02 account.deactivate by c-vb-07")

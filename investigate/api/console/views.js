@@ -169,13 +169,29 @@ async function account(root, ctx) {
   const panel = details();
   await into(out, ctx, async () => {
     const path = `/api/v1/accounts/${enc(ctx.id)}`;
-    const [state, line] = await Promise.all([
+    const [state, line, raised] = await Promise.all([
       get(`${path}/state`, {at: iso(p.get("at")), known_at: known, tz: session.zone}),
       get(`${path}/timeline`, {from: iso(p.get("from") || dayFrom), to: iso(p.get("to") || dayTo), known_at: known,
         tz: session.zone}),
+      get("/api/v1/alerts", {target: ctx.id, from: iso(p.get("from") || dayFrom), to: iso(p.get("to") || dayTo),
+        tz: session.zone}),
     ]);
-    return [stateCard(state), timelineCard(line, panel), panel];
+    return [stateCard(state), alertsCard(raised), timelineCard(line, panel), panel];
   });
+}
+
+// the detector's alerts on the account in the window, most severe first: what to look at first
+const SEVERITY_RANK = {critical: 0, high: 1, medium: 2, low: 3};
+
+function alertsCard(raised) {
+  const alerts = [...raised.alerts].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const body = alerts.length
+    ? table(`${alerts.length} alert(s) in the window`, ["severity", "rule", "occurred at", "actor", "summary", "raised after"],
+      alerts.map((a) => [h("strong", {class: `severity severity-${a.severity}`}, a.severity), a.rule, a.occurred_at,
+        actorLink(a.actor_id, a.occurred_at), a.summary + (a.late ? " (late)" : ""),
+        a.detection_seconds === null ? "-" : `${a.detection_seconds.toFixed(2)} s`]))
+    : h("p", {}, "no alerts in the window");
+  return h("section", {class: "card alerts", "aria-label": "Alerts"}, h("h3", {}, "Alerts"), body);
 }
 
 function stamp(s) {
