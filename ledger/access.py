@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from auditlog.ledger import chain, records
+from auditlog.ledger import chained, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import READ_CHAIN
 from auditlog.ledger.sql import query
@@ -111,19 +111,13 @@ def revoke_token(conn: psycopg.Connection[Any], token_id: str, revoked_by: str) 
 def record_read(conn: psycopg.Connection[Any], read: Read) -> StoredRead:
     """Append a read in the caller's (writer's) transaction, chained under the read chain's lock."""
     with translated_errors():
-        row = conn.execute(query("read_stamp"), {"lock": READ_CHAIN.key}).fetchone()
-        assert row is not None
-        _, read_at, seq, head_pos, head_hash = row
-        head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
-        pos = head.pos + 1
-        new_hash = chain.link_record(head.hash, records.read_record(
-            seq, pos, read_at, read.token_id, read.role, read.case_id, read.route, read.params, read.client))
-        conn.execute(query("insert_read"), {
-            "seq": seq, "read_at": read_at, "token_id": read.token_id, "role": read.role, "case_id": read.case_id,
-            "route": read.route, "params": read.params, "client": read.client, "chain_pos": pos,
-            "prev_hash": head.hash, "hash": new_hash})
-    return StoredRead(int(seq), read_at, read.token_id, read.role, read.case_id, read.route, read.params,
-                      read.client)
+        at = chained.stamp(conn, "read_stamp", {"lock": READ_CHAIN.key})
+        record = records.read_record(at.seq, at.pos, at.at, read.token_id, read.role, read.case_id, read.route,
+                                     read.params, read.client)
+        chained.insert(conn, "insert_read", at, record, {
+            "read_at": at.at, "token_id": read.token_id, "role": read.role, "case_id": read.case_id,
+            "route": read.route, "params": read.params, "client": read.client})
+    return StoredRead(at.seq, at.at, read.token_id, read.role, read.case_id, read.route, read.params, read.client)
 
 
 def list_reads(conn: psycopg.Connection[Any], where: ReadFilter, limit: int) -> list[StoredRead]:

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from auditlog.domain.errors import BadInput
-from auditlog.ledger import chain, records
+from auditlog.ledger import chain, chained, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import ACK_CHAIN, ALERT_CHAIN
 from auditlog.ledger.sql import query
@@ -148,18 +148,13 @@ def acknowledge(conn: psycopg.Connection[Any], alert_id: int, note: str, acked_b
     if not note.strip():
         raise BadInput("--note: say why the alert is acknowledged (it is kept with the alert for good)")
     with translated_errors():
-        row = conn.execute(query("ack_stamp"), {"lock": ACK_CHAIN.key, "alert_id": alert_id}).fetchone()
-        assert row is not None
-        _, acked_at, seq, head_pos, head_hash, exists = row
+        at = chained.stamp(conn, "ack_stamp", {"lock": ACK_CHAIN.key, "alert_id": alert_id})
+        (exists,) = at.rest
         if not exists:
             raise BadInput(f"alert {alert_id}: no such alert (`auditlog alerts` lists them)")
-        head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
-        pos = head.pos + 1
-        new_hash = chain.link_record(head.hash, records.ack_record(seq, pos, alert_id, acked_at, note, acked_by))
-        conn.execute(query("insert_ack"), {"seq": seq, "alert_id": alert_id, "note": note, "acked_by": acked_by,
-                                           "acked_at": acked_at, "chain_pos": pos, "prev_hash": head.hash,
-                                           "hash": new_hash})
-    return Ack(note, acked_by, acked_at)
+        chained.insert(conn, "insert_ack", at, records.ack_record(at.seq, at.pos, alert_id, at.at, note, acked_by),
+                       {"alert_id": alert_id, "note": note, "acked_by": acked_by, "acked_at": at.at})
+    return Ack(note, acked_by, at.at)
 
 
 def list_alerts(conn: psycopg.Connection[Any], where: AlertFilter, limit: int = 1000) -> list[StoredAlert]:

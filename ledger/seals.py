@@ -13,10 +13,9 @@ from datetime import datetime
 
 import psycopg
 
-from auditlog.ledger import chain, records
+from auditlog.ledger import chained, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import SEAL_CHAIN
-from auditlog.ledger.sql import query
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,7 @@ class Seal:
 def seal(conn: psycopg.Connection, subject: str, purpose: str) -> Seal:
     """Append a seal in the caller's (writer's) transaction, chained under the seal chain's lock."""
     with translated_errors():
-        row = conn.execute(query("seal_stamp"), {"lock": SEAL_CHAIN.key}).fetchone()
-        assert row is not None
-        _, requested_at, seq, head_pos, head_hash = row
-        head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
-        pos = head.pos + 1
-        new_hash = chain.link_record(head.hash, records.seal_record(seq, pos, requested_at, subject, purpose))
-        conn.execute(query("insert_seal"), {
-            "seq": seq, "subject": subject, "purpose": purpose, "requested_at": requested_at, "chain_pos": pos,
-            "prev_hash": head.hash, "hash": new_hash})
-    return Seal(int(seq), subject, purpose, requested_at)
+        at = chained.stamp(conn, "seal_stamp", {"lock": SEAL_CHAIN.key})
+        chained.insert(conn, "insert_seal", at, records.seal_record(at.seq, at.pos, at.at, subject, purpose),
+                       {"subject": subject, "purpose": purpose, "requested_at": at.at})
+    return Seal(at.seq, subject, purpose, at.at)

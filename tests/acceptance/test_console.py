@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,14 +19,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from playwright.sync_api import BrowserContext, Page, Request, expect, sync_playwright
 
-from auditlog.devstack._net import free_port
 from auditlog.domain.settings import Settings
-from auditlog.investigate.api.app import create_app
 from auditlog.producers.scenario import build
 from tests.acceptance.test_cli import auditlog
+from tests.api_server import serving
 from tests.factories import append_events
 
 CHROMIUM = os.environ.get("AUDITLOG_CHROMIUM", "/usr/bin/chromium")
@@ -53,18 +49,8 @@ def incident_day(database_url: str, settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def server(settings: Settings, incident_day: None) -> Iterator[str]:
     """The real app under uvicorn in a thread, on a free port; its base URL."""
-    port = free_port()
-    app = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False))
-    thread = threading.Thread(target=app.run, name="console-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not app.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    app.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as base:
+        yield base
 
 
 def _token(cli_env: dict[str, str], cwd: Path, role: str) -> str:
