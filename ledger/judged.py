@@ -59,7 +59,10 @@ def _event(row: tuple[Any, ...]) -> AdminAction:
     event_id, occurred_at, actor_id, kind, org, action, target_type, target_id, ticket, payload, renames, handle = row
     if payload is not None:
         return from_plain(json.loads(payload))
-    # psycopg's UTC is a ZoneInfo; the payload's is datetime.UTC: comparing the two costs 8x as much
-    return AdminAction(event_id, occurred_at.replace(tzinfo=UTC), Actor(actor_id, kind, org=org), action,
+    # the session's TimeZone is UTC, which psycopg loads as datetime.UTC, the payload's own: comparing
+    # times of two different tzinfo objects costs 8x as much, so a stray zone is converted
+    if occurred_at.tzinfo is not UTC:
+        occurred_at = occurred_at.astimezone(UTC)
+    return AdminAction(event_id, occurred_at, Actor(actor_id, kind, org=org), action,
                        Target(target_type, target_id), ticket=ticket,
                        changes=(Change("handle", None, handle),) if renames else ())
