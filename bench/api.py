@@ -27,6 +27,7 @@ from auditlog.domain.access import Role, Scope
 from auditlog.investigate.usecases.access import create_token
 from auditlog.investigate.usecases.history import StateQuery, WhoQuery, state_at, who
 from auditlog.ledger.gateway import Ledger
+from bench._server import bench_database
 from bench._timing import p50_p99
 from bench.feed import fill
 from bench.report import report
@@ -118,17 +119,8 @@ def _in_process_ms(ledger: Ledger, rng: random.Random, count: int = 400) -> tupl
 
 
 def main() -> None:
-    from auditlog.devstack.stack import temporary_stack
-    from auditlog.ledger.migrate import migrate
-
-    with temporary_stack("auditlog-bench-api-", durable=False) as stack:
-        admin_url = stack.postgres.url("postgres")
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE bench_api")
-        url = stack.postgres.url("bench_api")
-        with psycopg.connect(url) as conn:
-            migrate(conn)
-        env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers}
+    with bench_database("api") as url:
+        env = {**os.environ, "DATABASE_URL": url}
         with Ledger(url) as ledger:
             started = time.perf_counter()
             fill(ledger, ROWS, random.Random(ROWS))

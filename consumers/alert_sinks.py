@@ -165,13 +165,16 @@ class Deliveries:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        sinks: list[Sink] = []
+        sinks: dict[str, Sink] = {}
         try:
             with Ledger.from_settings(self.settings) as ledger:  # its own connection: not the detector's
-                sinks = [make_sink(self.settings, name) for name in self.names]
                 while True:
                     stopping = self._stop.is_set()
-                    for sink in sinks:
+                    for name in self.names:
+                        sink = sinks.get(name) or self._open(name)
+                        if sink is None:
+                            continue  # not reachable yet: its alerts wait in the outbox
+                        sinks[name] = sink
                         try:
                             deliver_due(ledger, sink, self.metrics)
                         except AuditError as exc:  # Postgres gone: the detector's runner handles that
@@ -182,5 +185,14 @@ class Deliveries:
         except AuditError as exc:
             log.warning("alert deliveries stopped: %s", exc.reason)
         finally:
-            for sink in sinks:
+            for sink in sinks.values():
                 sink.close()
+
+    def _open(self, name: str) -> Sink | None:
+        """The sink, or None (logged) when it cannot be made now: a broker down at start must not end
+        the deliveries thread, whose alerts would then wait until the detector restarts."""
+        try:
+            return make_sink(self.settings, name)
+        except Exception as exc:  # kafka-python raises its own tree (NoBrokersAvailable, ...)
+            log.warning("alert sink %s unavailable (%s); trying again on the next pass", name, exc)
+            return None

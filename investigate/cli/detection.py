@@ -9,7 +9,7 @@ import os
 
 from auditlog.domain.errors import BadInput
 from auditlog.domain.settings import Settings
-from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, print_lines, show
+from auditlog.investigate.cli._options import Subparsers, command, display_options, open_ledger, show
 from auditlog.investigate.cli._reads import case_option, recorder
 from auditlog.investigate.cli._service import service_options, serving
 from auditlog.investigate.times import parse_time, zone
@@ -88,8 +88,7 @@ def run_detect(args: argparse.Namespace, settings: Settings) -> int:
     if args.batch < 1:
         raise BadInput(f"--batch: must be at least 1, got {args.batch}")
     tally = detect(settings, until_idle=args.until_idle, batch=args.batch, serving=serving(args, settings))
-    print_lines(detection.detected_text(tally))
-    return 0
+    return show(args, detection.detected_json, detection.detected_text, tally)
 
 
 def run_alerts(args: argparse.Namespace, settings: Settings) -> int:

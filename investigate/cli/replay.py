@@ -5,30 +5,29 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli._options import Subparsers, command, open_ledger, show, whole_number
 
 
-def _rate(text: str) -> float:
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = 0.0
-    if rate <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of events per second above 0")
-    return rate
+def _above_zero(what: str) -> Callable[[str], float]:
+    """An argparse type: a number of ``what`` above 0."""
+
+    def parse(text: str) -> float:
+        try:
+            number = float(text)
+        except ValueError:
+            number = 0.0
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what} above 0")
+        return number
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return seconds
+_rate, _seconds = _above_zero("events per second"), _above_zero("seconds")
 
 
 def register(sub: Subparsers) -> None:

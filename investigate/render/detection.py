@@ -67,6 +67,10 @@ def backtest_text(result: Backtest, tz: tzinfo | None) -> list[str]:
     return lines
 
 
+def detected_json(tally: DetectorTally) -> dict[str, Any]:
+    return {"events_judged": tally.events, "alerts_raised": tally.alerts, "events_folded_at_start": tally.warmed}
+
+
 def detected_text(tally: DetectorTally) -> list[str]:
     return [f"detector: {tally.events} events judged, {tally.alerts} alerts raised"
             + (f" ({tally.warmed} earlier events folded at start)" if tally.warmed else "")]

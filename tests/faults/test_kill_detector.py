@@ -63,3 +63,28 @@ def test_kill_9_mid_detection_neither_loses_nor_repeats_an_alert(settings: Setti
     stored = _stored(url)
     assert len(stored) == len(set(stored)), "an alert was raised twice"
     assert sorted(stored) == sorted((f.rule, f.event_id) for f in expected)
+
+
+def test_sigterm_finishes_the_page_and_exits_0_with_a_json_tally(settings: Settings, cli_env: dict[str, str]) -> None:
+    import json
+
+    from tests.factories import event
+
+    url = settings.require_database()
+    with psycopg.connect(url, autocommit=True) as conn:  # new events after the test above left off
+        append_events(conn, [event("account.suspend", f"acct-term-{n}", actor="c-term-1") for n in range(30)])
+        last = conn.execute("SELECT max(seq) FROM events").fetchone()
+    assert last is not None
+    proc = subprocess.Popen([AUDITLOG, "detect", "--json"], env=cli_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _position(url) < last[0]:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the detector did not catch up"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    tally = json.loads(out)
+    assert tally["events_judged"] == 30 and tally["events_folded_at_start"] > 0
+    assert "Traceback" not in err

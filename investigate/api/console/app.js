@@ -48,13 +48,7 @@ async function signIn(event) {
   }
   session.token = token;
   session.case = $("case").value.trim();
-  try {
-    me = await get("/api/v1/whoami");
-  } catch (exc) {
-    session.token = null;
-    showSignIn(exc instanceof ApiError ? exc.reason : String(exc));
-    return;
-  }
+  if (!await whoAmI()) return;
   showSession();
   if (!window.location.hash || window.location.hash === "#") window.location.hash = "#/search";
   else route();
@@ -117,15 +111,21 @@ async function start() {
     showSignIn();
     return;
   }
+  if (!await whoAmI()) return;
+  showSession();
+  route();
+}
+
+// the token's role and scopes; a refused token is forgotten and the sign-in shows the reason
+async function whoAmI() {
   try {
     me = await get("/api/v1/whoami");
+    return true;
   } catch (exc) {
     session.token = null;
     showSignIn(exc instanceof ApiError ? exc.reason : String(exc));
-    return;
+    return false;
   }
-  showSession();
-  route();
 }
 
 start();
