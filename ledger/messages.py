@@ -1,13 +1,14 @@
 """The ledger's rows as the Kafka messages they arrived as: what ``auditlog replay`` sends.
 
-Rows are streamed (a server-side cursor, a few thousand at a time) in ``seq`` order for a
-replay, or one partition of one topic incarnation in offset order for a restore, with their
-bytes, key and headers exactly as stored. Nothing here re-encodes anything.
+Rows are streamed (a server-side cursor, a few thousand at a time, the next page read ahead on a
+thread: ``ledger/read_ahead.py``) in ``seq`` order for a replay, or one partition of one topic
+incarnation in offset order for a restore, with their bytes, key and headers exactly as stored.
+Nothing here re-encodes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,10 @@ from typing import Any
 import psycopg
 
 from auditlog.ledger.db import translated_errors
+from auditlog.ledger.read_ahead import read_ahead
 from auditlog.ledger.sql import query
 
-_ITERSIZE = 5000
+_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,15 @@ def events(conn: psycopg.Connection[Any], selector: Selector) -> Iterator[Stored
     params = {"from_seq": s.from_seq, "to_seq": s.to_seq, "from": s.start, "to": s.end,
               "recorded_from": s.recorded_from, "recorded_to": s.recorded_to, "account": s.account,
               "actor": s.actor, "partition": s.partition}
+    return read_ahead(_event_pages(conn, params))
+
+
+def _event_pages(conn: psycopg.Connection[Any], params: dict[str, Any]) -> Generator[list[StoredMessage], None, None]:
     with translated_errors(), conn.cursor(name="replay_events") as cur:
-        cur.itersize = _ITERSIZE
-        for r in cur.execute(query("replay_events"), params):
-            yield StoredMessage(r[0], r[1], r[2], r[3], r[4], _bytes(r[5]), _bytes(r[6]), _bytes(r[7]), r[8])
+        cur.execute(query("replay_events"), params)
+        while rows := cur.fetchmany(_PAGE):
+            yield [StoredMessage(r[0], r[1], r[2], r[3], r[4], _bytes(r[5]), _bytes(r[6]), _bytes(r[7]), r[8])
+                   for r in rows]
 
 
 def extents(conn: psycopg.Connection[Any], topic: str) -> list[Extent]:
@@ -91,12 +98,17 @@ def gaps(conn: psycopg.Connection[Any], topic: str, extent: Extent) -> list[int]
 
 def partition_messages(conn: psycopg.Connection[Any], topic: str, partition: int,
                        incarnation: int) -> Iterator[StoredMessage]:
+    return read_ahead(_partition_pages(conn, topic, partition, incarnation))
+
+
+def _partition_pages(conn: psycopg.Connection[Any], topic: str, partition: int,
+                     incarnation: int) -> Generator[list[StoredMessage], None, None]:
     params = {"topic": topic, "partition": partition, "incarnation": incarnation}
     with translated_errors(), conn.cursor(name=f"restore_{partition}") as cur:
-        cur.itersize = _ITERSIZE
-        for r in cur.execute(query("restore_messages"), params):
-            yield StoredMessage(r[1], topic, partition, incarnation, r[0], _bytes(r[3]), _bytes(r[4]), _bytes(r[5]),
-                                r[6], r[2])
+        cur.execute(query("restore_messages"), params)
+        while rows := cur.fetchmany(_PAGE):
+            yield [StoredMessage(r[1], topic, partition, incarnation, r[0], _bytes(r[3]), _bytes(r[4]),
+                                 _bytes(r[5]), r[6], r[2]) for r in rows]
 
 
 def _bytes(value: bytes | memoryview | None) -> bytes | None:
