@@ -12,12 +12,13 @@ import pytest
 from auditlog.domain.model import AdminAction, Approval, Change
 from auditlog.domain.settings import Settings
 from auditlog.ledger import judged
-from auditlog.ledger.feed import START, FeedRow
+from auditlog.ledger.feed import START, FeedRow, Position
 from auditlog.ledger.gateway import Ledger
 from auditlog.producers.scenario import CULPRIT, build
 from tests.factories import append_events, event
 
 AT = datetime(2017, 11, 3, 9, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # beyond the incident day: what the reader builds from columns in a special way, or not from columns
 EXTRA = [
     event("account.update", "acct-x-1", AT, actor="e-1", kind="employee", ticket="T-1",
@@ -74,6 +75,21 @@ def test_many_pages_fetched_ahead_give_the_same_events(settings: Settings, feed:
     whole = read(settings)
     monkeypatch.setattr(judged, "_PAGE", 97)
     assert read(settings) == whole
+
+
+def test_the_caller_may_ask_the_ledger_between_pages_as_a_backtest_does(
+        settings: Settings, feed: list[tuple[FeedRow, AdminAction]], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the thread fetching ahead and the caller's questions (a late offboarding's) share the connection
+    monkeypatch.setattr(judged, "_PAGE", 97)
+    got, held = [], {}
+    with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
+        for n, (txid, seq, event) in enumerate(unit.judged_events()):
+            got.append(event.event_id)
+            if n % 250 == 0:
+                held[n] = [e.event_id for _, e in unit.actor_actions(CULPRIT, EPOCH, Position(txid, seq))]
+    assert got == [e.event_id for _, e in feed]
+    assert held == {n: [e.event_id for _, e in feed[:n] if e.actor.id == CULPRIT] for n in held}
+    assert any(held.values())
 
 
 def test_read_up_to_a_position_ends_with_it(settings: Settings, feed: list[tuple[FeedRow, AdminAction]]) -> None:
