@@ -27,6 +27,7 @@ from datetime import datetime
 
 from auditlog.consumers import service
 from auditlog.consumers.alert_sinks import Deliveries, configured_sinks
+from auditlog.consumers.collector import fewer_collections
 from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics, Runner
 from auditlog.consumers.service import Serving
@@ -169,7 +170,7 @@ def warm(ledger: Ledger, judge: Judge, upto: Position, stop: threading.Event | N
     folded = 0
     if upto == START:
         return 0
-    with ledger.reading() as unit:
+    with fewer_collections(), ledger.reading() as unit:
         for _, _, event in unit.judged_events(upto):
             judge.warm(event)
             folded += 1
@@ -196,22 +197,26 @@ def backtest(settings: Settings, rules: RulesConfig, start: datetime, end: datet
     result = Backtest(start, end)
     began = time.perf_counter()
     judge = Judge(rules)
-    with Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
+    judged = folded = 0  # locals, not attributes, per event
+    with fewer_collections(), Ledger.from_settings(settings) as ledger, ledger.reading() as unit:
         for n, (txid, seq, event) in enumerate(unit.judged_events(), start=1):
             if start <= event.occurred_at <= end:
-                result.findings.extend(f for f in judge.judge(event) if start <= f.occurred_at <= end)
-                result.judged += 1
+                found = judge.judge(event)
+                if found:
+                    result.findings.extend(f for f in found if start <= f.occurred_at <= end)
+                judged += 1
             elif event.action == "actor.offboard":
                 judge.judge(event)  # outside the window, but its late check may reach into it
-                result.folded += 1
+                folded += 1
             else:
                 judge.warm(event)
-                result.folded += 1
+                folded += 1
             for check in judge.take_late_checks():
-                found = _late(unit, judge, check, Position(txid, seq))
-                result.findings.extend(f for f, _ in found if start <= f.occurred_at <= end)
+                late = _late(unit, judge, check, Position(txid, seq))
+                result.findings.extend(f for f, _ in late if start <= f.occurred_at <= end)
             if progress is not None and n % _PROGRESS_EVERY == 0:
                 progress(_PROGRESS_EVERY)
+    result.judged, result.folded = judged, folded
     result.seconds = time.perf_counter() - began
     return result
 

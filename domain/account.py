@@ -97,6 +97,8 @@ def apply(state: AccountState, event: AdminAction) -> AccountState:
 def _changed(state: AccountState, event: AdminAction, handle: str | None,
              ) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
     """The event's field changes (handle, email, flags): handle and email as fields, the rest as flags."""
+    if not event.changes:  # most updates a detector reads (only a rename's change is kept)
+        return handle, state.email, state.flags
     if all(change.field in ("handle", "email") for change in event.changes):  # no flag changes: keep the tuple
         email = state.email
         for change in event.changes:

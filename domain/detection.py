@@ -22,7 +22,16 @@ from auditlog.domain.account import AccountState, apply
 from auditlog.domain.activity import ActorActivity, observe
 from auditlog.domain.actor import ActorState, apply_actor
 from auditlog.domain.model import AdminAction
-from auditlog.domain.rules import AFTER_ENGAGEMENT, BURST, Finding, RuleContext, evaluate, gone, late_after_engagement
+from auditlog.domain.rules import (
+    AFTER_ENGAGEMENT,
+    BURST,
+    Finding,
+    RuleContext,
+    evaluate,
+    gone,
+    late_after_engagement,
+    may_raise,
+)
 from auditlog.domain.rules_config import RulesConfig
 
 # the activity must hold two burst windows: the window ending at this event and the one ending at
@@ -45,15 +54,20 @@ class Judge:
     def judge(self, event: AdminAction) -> list[Finding]:
         """The findings this event raises, then the event folded into the states. An offboarding
         also leaves a ``LateCheck`` for the actions it may make illegitimate."""
-        actor = self.actors.get(event.actor.id) or ActorState(event.actor.id)
-        activity = self.activities.get(event.actor.id) or ActorActivity(event.actor.id)
+        acting = event.actor.id
+        actor = self.actors.get(acting)
+        if actor is None:  # kept, not made again for each of their actions (the backtest's every event)
+            actor = self.actors[acting] = ActorState(acting)
+        activity = self.activities.get(acting) or ActorActivity(acting)
         target_before = self._account_before(event)
-        findings = evaluate(RuleContext(event, target_before, actor, activity), self.config)
+        # the context only where a rule may hold: most events of a day need none (may_raise)
+        findings = (evaluate(RuleContext(event, target_before, actor, activity), self.config)
+                    if may_raise(event, target_before, actor) else [])
         if event.action == "actor.offboard":
             check = self._late_check(event)
             if check is not None:
                 self._late.append(check)
-        self._fold(event, target_before)
+        self._fold(event, target_before, activity)
         return findings
 
     def take_late_checks(self) -> list[LateCheck]:
@@ -72,17 +86,18 @@ class Judge:
 
     def warm(self, event: AdminAction) -> None:
         """Fold the event into the states without judging it (rebuilding state on restart)."""
-        self._fold(event, self._account_before(event))
+        acting = event.actor.id
+        self._fold(event, self._account_before(event), self.activities.get(acting) or ActorActivity(acting))
 
-    def _fold(self, event: AdminAction, target_before: AccountState | None) -> None:
+    def _fold(self, event: AdminAction, target_before: AccountState | None, activity: ActorActivity) -> None:
         if target_before is not None:
             self.accounts[event.target.id] = apply(target_before, event)
         elif event.target.type == "actor":
             state = self.actors.get(event.target.id) or ActorState(event.target.id)
             self.actors[event.target.id] = apply_actor(state, event)
-        acting = event.actor.id
-        activity = self.activities.get(acting) or ActorActivity(acting)
-        self.activities[acting] = observe(activity, event, target_before, self.horizon)
+        observed = observe(activity, event, target_before, self.horizon)
+        if observed is not activity:  # most actions change nothing of it
+            self.activities[event.actor.id] = observed
 
     def _account_before(self, event: AdminAction) -> AccountState | None:
         if event.target.type != "account":
