@@ -1,22 +1,22 @@
 """The ledger's rows as the Kafka messages they arrived as: what ``auditlog replay`` sends.
 
-Rows are streamed (a server-side cursor, a few thousand at a time, the next page read ahead on a
-thread: ``ledger/read_ahead.py``) in ``seq`` order for a replay, or one partition of one topic
+Rows are streamed (a server-side cursor, a few thousand at a time, the next page fetched ahead by a
+thread: ``ledger/ahead.py``) in ``seq`` order for a replay, or one partition of one topic
 incarnation in offset order for a restore, with their bytes, key and headers exactly as stored.
 Nothing here re-encodes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
+from auditlog.ledger.ahead import ahead
 from auditlog.ledger.db import translated_errors
-from auditlog.ledger.read_ahead import read_ahead
 from auditlog.ledger.sql import query
 
 _PAGE = 5000
@@ -67,20 +67,17 @@ class Extent:
         return self.first == 0 and self.offsets == self.last + 1
 
 
-def events(conn: psycopg.Connection[Any], selector: Selector) -> Iterator[StoredMessage]:
+def events(conn: psycopg.Connection[Any], selector: Selector) -> Generator[StoredMessage, None, None]:
     s = selector
     params = {"from_seq": s.from_seq, "to_seq": s.to_seq, "from": s.start, "to": s.end,
               "recorded_from": s.recorded_from, "recorded_to": s.recorded_to, "account": s.account,
               "actor": s.actor, "partition": s.partition}
-    return read_ahead(_event_pages(conn, params))
-
-
-def _event_pages(conn: psycopg.Connection[Any], params: dict[str, Any]) -> Generator[list[StoredMessage], None, None]:
     with translated_errors(), conn.cursor(name="replay_events") as cur:
         cur.execute(query("replay_events"), params)
-        while rows := cur.fetchmany(_PAGE):
-            yield [StoredMessage(r[0], r[1], r[2], r[3], r[4], _bytes(r[5]), _bytes(r[6]), _bytes(r[7]), r[8])
-                   for r in rows]
+        with ahead(lambda: cur.fetchmany(_PAGE)) as pages:
+            for rows in pages:
+                for r in rows:
+                    yield StoredMessage(r[0], r[1], r[2], r[3], r[4], _bytes(r[5]), _bytes(r[6]), _bytes(r[7]), r[8])
 
 
 def extents(conn: psycopg.Connection[Any], topic: str) -> list[Extent]:
@@ -97,18 +94,15 @@ def gaps(conn: psycopg.Connection[Any], topic: str, extent: Extent) -> list[int]
 
 
 def partition_messages(conn: psycopg.Connection[Any], topic: str, partition: int,
-                       incarnation: int) -> Iterator[StoredMessage]:
-    return read_ahead(_partition_pages(conn, topic, partition, incarnation))
-
-
-def _partition_pages(conn: psycopg.Connection[Any], topic: str, partition: int,
-                     incarnation: int) -> Generator[list[StoredMessage], None, None]:
+                       incarnation: int) -> Generator[StoredMessage, None, None]:
     params = {"topic": topic, "partition": partition, "incarnation": incarnation}
     with translated_errors(), conn.cursor(name=f"restore_{partition}") as cur:
         cur.execute(query("restore_messages"), params)
-        while rows := cur.fetchmany(_PAGE):
-            yield [StoredMessage(r[1], topic, partition, incarnation, r[0], _bytes(r[3]), _bytes(r[4]),
-                                 _bytes(r[5]), r[6], r[2]) for r in rows]
+        with ahead(lambda: cur.fetchmany(_PAGE)) as pages:
+            for rows in pages:
+                for r in rows:
+                    yield StoredMessage(r[1], topic, partition, incarnation, r[0], _bytes(r[3]), _bytes(r[4]),
+                                        _bytes(r[5]), r[6], r[2])
 
 
 def _bytes(value: bytes | memoryview | None) -> bytes | None:

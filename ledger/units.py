@@ -7,7 +7,7 @@ to the module that owns the query; the unit only fixes the connection and transa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,7 @@ class ReadUnit:
 
     # -- messages as they arrived (replay, restore) ----------------------------------------------
 
-    def stored_events(self, selector: messages.Selector) -> Iterator[messages.StoredMessage]:
+    def stored_events(self, selector: messages.Selector) -> Generator[messages.StoredMessage, None, None]:
         """Streamed: iterate inside the unit."""
         return messages.events(self.conn, selector)
 
@@ -169,7 +169,8 @@ class ReadUnit:
     def offset_gaps(self, topic: str, extent: messages.Extent) -> list[int]:
         return messages.gaps(self.conn, topic, extent)
 
-    def partition_messages(self, topic: str, partition: int, incarnation: int) -> Iterator[messages.StoredMessage]:
+    def partition_messages(self, topic: str, partition: int,
+                           incarnation: int) -> Generator[messages.StoredMessage, None, None]:
         """Streamed: iterate inside the unit."""
         return messages.partition_messages(self.conn, topic, partition, incarnation)
     # -- the Merkle tree ------------------------------------------------------------------

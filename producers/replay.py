@@ -19,6 +19,7 @@ them (``keyed_by_target``).
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import logging
 import threading
@@ -110,12 +111,12 @@ def replay(ledger: Ledger, bootstrap: str, ingest_topic: str, target: str, selec
     if dry_run:
         return _count(ledger, target, selector, started)
     stop = stop or threading.Event()
-    with ledger.reading() as unit:
-        rows = unit.stored_events(selector)
-        first = next(rows, None)
+    # closed before the unit ends, so its fetching thread is done with the connection first
+    with ledger.reading() as unit, contextlib.closing(unit.stored_events(selector)) as stored:
+        first = next(stored, None)
         if first is None:  # nothing selected: no topic created, nothing sent
             return ReplaySummary(target, 0, 0, None, None, 0, False, None, False, (), time.monotonic() - started)
-        rows = itertools.chain([first], rows)
+        rows = itertools.chain([first], stored)
         created, partitions = _target_topic(bootstrap, ingest_topic, target, default_partitions)
         sent = Sender(bootstrap, options or ProducerOptions(), stop, progress)
         try:

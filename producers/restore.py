@@ -19,6 +19,7 @@ byte) is continued after it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -120,8 +121,9 @@ def restore(ledger: Ledger, bootstrap: str, topic: str, group: str, *, default_p
             for part in parts:
                 if part.resume_at >= part.messages:
                     continue
-                with ledger.reading() as unit:
-                    rows = unit.partition_messages(topic, part.partition, part.incarnation)
+                # closed before the unit ends, so its fetching thread is done with the connection first
+                with ledger.reading() as unit, contextlib.closing(
+                        unit.partition_messages(topic, part.partition, part.incarnation)) as rows:
                     sender.send_all(topic, _after_prefix(rows, part), None, with_provenance=False,
                                     exact_partition=True)
         finally:
