@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from auditlog.consumers import service
+from auditlog.consumers import collector, service
 from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics
 from auditlog.consumers.service import Serving
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # 20,000 (and 12k at 5,000 before that): a target's events in one page make one upsert
 BATCH = 50_000
 _SWAP_PAGES = 50  # pages the swap's transaction may catch up before it gives the lock back and tries again
+# pages applied with the cyclic collector paused (consumers/collector.py) before it may run once:
+# a page makes no cycles, but other threads (the metrics server) might
+_PAUSED_PAGES = 20
 
 
 @dataclass
@@ -106,20 +109,29 @@ class Projector:
 
     def _loop(self, ledger: Ledger, until_idle: bool) -> None:
         while not self._stop.is_set():
-            caught_up = True
-            for projection in self._projections:
-                started = time.perf_counter()
-                read, written = step(ledger, projection, batch=self.config.batch)
-                if read:
-                    self._tally(projection.name, read, written, time.perf_counter() - started)
-                caught_up &= read < self.config.batch
-            self.health.succeeded()
-            self.health.ready = caught_up
-            self.metrics.gauge("last_success_timestamp_seconds", time.time())
+            with collector.paused():
+                for _ in range(_PAUSED_PAGES):
+                    caught_up = self._round(ledger)
+                    if caught_up or self._stop.is_set():
+                        break
             if caught_up:
                 if until_idle:
                     return
                 self._stop.wait(self.config.idle_s)
+
+    def _round(self, ledger: Ledger) -> bool:
+        """A page of each projection; True when none had a full page (caught up)."""
+        caught_up = True
+        for projection in self._projections:
+            started = time.perf_counter()
+            read, written = step(ledger, projection, batch=self.config.batch)
+            if read:
+                self._tally(projection.name, read, written, time.perf_counter() - started)
+            caught_up &= read < self.config.batch
+        self.health.succeeded()
+        self.health.ready = caught_up
+        self.metrics.gauge("last_success_timestamp_seconds", time.time())
+        return caught_up
 
     def _tally(self, name: str, read: int, written: int, seconds: float) -> None:
         self.stats.rows[name] = self.stats.rows.get(name, 0) + read
@@ -154,16 +166,19 @@ def rebuild(settings: Settings, name: str, *, batch: int = BATCH, restart: bool 
             resumed_from = unit.feed_position(rebuild_consumer(name))
         if resumed_from != START:
             log.info("%s: resuming the rebuild of generation %d after %s", name, generation, resumed_from)
-        total = 0
-        while True:
-            read, _ = step(ledger, projection, batch=batch, rebuild=True)
-            total += read
-            if progress is not None and read:
-                progress(read)
-            if stop.is_set():
-                raise AuditError(f"{name}: rebuild stopped after {total} rows; run it again to resume")
-            if read < batch and _swap(ledger, projection, generation, batch):
-                break
+        total, swapped = 0, False
+        while not swapped:
+            with collector.paused():
+                for _ in range(_PAUSED_PAGES):
+                    read, _ = step(ledger, projection, batch=batch, rebuild=True)
+                    total += read
+                    if progress is not None and read:
+                        progress(read)
+                    if stop.is_set():
+                        raise AuditError(f"{name}: rebuild stopped after {total} rows; run it again to resume")
+                    if read < batch:
+                        swapped = _swap(ledger, projection, generation, batch)
+                        break
     return Rebuilt(name, generation, replaced, resumed_from, total, time.monotonic() - started)
 
 
