@@ -13,17 +13,19 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import psycopg
 import pytest
 
-from auditlog.consumers.projector import project, rebuild
+from auditlog.consumers.projector import project, rebuild, step
+from auditlog.consumers.read_ahead import ReadAhead
 from auditlog.domain.errors import AuditError
 from auditlog.domain.settings import Settings
 from auditlog.ledger.feed import START
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.now import END_OF_TIME
-from auditlog.ledger.projections import NAMES
+from auditlog.ledger.projections import NAMES, make
 from auditlog.ledger.state import state_by_replay
 from auditlog.producers import scenario
 from tests.factories import append_events
@@ -166,3 +168,26 @@ def test_applying_pages_makes_no_reference_cycles(settings: Settings, first_half
     assert cycles == 0
     with Ledger.from_settings(settings) as ledger:
         assert (_accounts(ledger), _actors(ledger)) == (accounts, actors)
+
+
+def test_a_page_read_ahead_is_dropped_when_the_page_before_it_rolls_back(settings: Settings, first_half: None) -> None:
+    """The projector reads the next page while it applies one (consumers/read_ahead.py). When that
+    one rolls back, the page read ahead starts past the stored position: applying it would skip
+    the rows of the page that rolled back."""
+    url = settings.require_database()
+    project(settings, ["accounts_now"], until_idle=True)
+    with Ledger.from_settings(settings) as ledger:
+        expected = _accounts(ledger)
+    with psycopg.connect(url, autocommit=True) as conn:  # the live accounts_now reads everything again
+        conn.execute("DELETE FROM accounts_now")
+        conn.execute("DELETE FROM feed_positions WHERE consumer = 'accounts_now'")
+    projection = make("accounts_now")
+    with Ledger.from_settings(settings) as ledger, ReadAhead(url) as ahead:
+        assert step(ledger, projection, batch=100, ahead=ahead)[0] == 100  # the second page read ahead
+        with patch.object(projection, "apply", side_effect=AuditError("the server went away")), \
+                pytest.raises(AuditError):
+            step(ledger, projection, batch=100, ahead=ahead)  # the second page rolls back, the third read ahead
+        assert _position(url, "accounts_now") > 0
+        while step(ledger, projection, batch=100, ahead=ahead)[0]:
+            pass
+        assert _accounts(ledger) == expected
