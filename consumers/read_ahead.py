@@ -4,8 +4,9 @@ A page costs Postgres its read and Python its decoding; applying it costs Python
 Postgres its upsert. One after the other, each waits for the other. On a thread and a connection
 of its own, the next page is read while this one is folded and decoded while this one is written
 (psycopg lets go of the GIL while it waits). Catching up on 1,000,000 rows with a core to spare:
-34,800-35,900 rows/s against 30,100-30,700 without; with no core to spare, the same either way.
-It holds one more decoded page (~130 MB at 50,000 rows). Two pages ahead did no better.
+36,600-37,400 rows/s against 30,800-31,000 without, for the same CPU time; with no core to spare,
+the same either way. It holds one more decoded page (~135 MB more at 50,000 rows). Two pages
+ahead did no better: Python's own work (decoding and folding, on one core) is then the limit.
 
 Nothing read ahead is trusted for where the consumer is: a page is handed over only when it
 starts at the position the consumer has just read, in its own transaction, from the table where
