@@ -27,6 +27,15 @@ same settings twice: 22,700 and 32,700/s), and kafka-python 3 has no buffer_memo
 ``accounts_now`` caught up at 17,684 rows/s against 54,107 read and decoded (0.33x; before:
 16,100 against 60,100, 0.27x; 15,257 against 60,166 on 200,000 rows); lag median 122 ms, worst
 131 ms, the command 794 ms.
+
+Then (1,000,000 rows, the box about a third idle): ``accounts_now`` caught up at 36,163 rows/s
+against 64,725 read and decoded (0.56x; 32,500-34,200 against 59,900-65,100 on 200,000 rows,
+0.53-0.56x, where the code before did 21,000-21,700 against 49,600-58,600, 0.36-0.44x, the same
+hour). What did it: the cyclic collector paused while catching up (``consumers/collector.py``;
+it took 2.3-3.0 of the projector's 7.2-9.1 CPU-seconds on 200,000 rows), and the next page read
+and decoded on a thread of its own while this one is applied (``consumers/read_ahead.py``; with
+no core to spare it gains nothing). Replay in the same run 32,651 events/s against 40,638 (0.80x);
+lag median 119 ms, worst 127 ms, the command 611 ms.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ SHARE, read the consumer's position, read a page of the feed after it, apply the
 generation and store the new position, all in one transaction (``ledger/projections.py``). A
 projector killed anywhere (kill -9 included) resumes from the position stored with the last
 effects it committed, so it ends with the same rows. One running instance per projection name
-(``Ledger.claim``), and one rebuild per name (``NAME#rebuild``).
+(``Ledger.claim``), and one rebuild per name (``NAME#rebuild``). While a page is applied the next
+one is read and decoded on a thread of its own (``read_ahead.py``); a step takes it only if it
+starts at the position the step read in its transaction.
 
 ``Projector`` runs under ``runner.Runner`` (``auditlog projections run``); ``rebuild`` is the
 one-shot ``auditlog projections rebuild NAME``.
@@ -20,8 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from auditlog.consumers import service
+from auditlog.consumers import collector, service
 from auditlog.consumers.metrics import MetricsServer, PrometheusMetrics
+from auditlog.consumers.read_ahead import ReadAhead
 from auditlog.consumers.runner import NO_METRICS, Health, Metrics
 from auditlog.consumers.service import Serving
 from auditlog.domain.errors import AuditError
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 # 20,000 (and 12k at 5,000 before that): a target's events in one page make one upsert
 BATCH = 50_000
 _SWAP_PAGES = 50  # pages the swap's transaction may catch up before it gives the lock back and tries again
+# pages applied with the cyclic collector paused (consumers/collector.py) before it may run once:
+# a page makes no cycles, but other threads (the metrics server) might
+_PAUSED_PAGES = 20
 
 
 @dataclass
@@ -45,9 +51,11 @@ class ProjectorTally:
     written: dict[str, int] = field(default_factory=dict)  # projection rows written
 
 
-def step(ledger: Ledger, projection: Projection, *, batch: int = BATCH, rebuild: bool = False) -> tuple[int, int]:
+def step(ledger: Ledger, projection: Projection, *, batch: int = BATCH, rebuild: bool = False,
+         ahead: ReadAhead | None = None) -> tuple[int, int]:
     """Apply the next page of the feed to ``projection`` (its live generation, or the one its
-    rebuild fills); (feed rows read, projection rows written)."""
+    rebuild fills); (feed rows read, projection rows written). With ``ahead``, the page after a
+    full one is read while this one is applied."""
     try:
         with ledger.projecting() as unit:
             generations = unit.generations(projection.name)  # FOR SHARE: no swap while this batch applies
@@ -55,15 +63,20 @@ def step(ledger: Ledger, projection: Projection, *, batch: int = BATCH, rebuild:
             if generation is None:
                 raise AuditError(f"{projection.name}: no rebuild is under way (another one finished it?)")
             consumer = rebuild_consumer(projection.name) if rebuild else projection.name
-            rows = unit.read_feed(unit.feed_position(consumer), batch)
-            if not rows:
+            after = unit.feed_position(consumer)
+            page = ahead.take(consumer, after, batch) if ahead is not None else None
+            if page is None:
+                page = unit.read_page(after, batch)
+            if not page.rows:
                 return 0, 0
-            written = unit.apply_projection(projection, generation, rows)
-            unit.store_feed_position(consumer, rows[-1].position)
+            if ahead is not None and len(page.rows) == batch:
+                ahead.fetch(consumer, page.last, batch)
+            written = unit.apply_projection(projection, generation, page)
+            unit.store_feed_position(consumer, page.last)
     except BaseException:
         projection.forget()  # the cache may hold states the rollback undid
         raise
-    return len(rows), written
+    return len(page.rows), written
 
 
 @dataclass(frozen=True)
@@ -94,32 +107,41 @@ class Projector:
         self._stop.set()
 
     def run(self, until_idle: bool = False) -> ProjectorTally:
-        with Ledger.from_settings(self.config.settings) as ledger:
+        with Ledger.from_settings(self.config.settings) as ledger, ReadAhead(ledger.database_url) as ahead:
             ledger.check_role(roles.PROJECTOR)
             for projection in self._projections:
                 ledger.claim(projection.name)
             try:
-                self._loop(ledger, until_idle)
+                self._loop(ledger, ahead, until_idle)
             finally:
                 self.health.ready = False
         return self.stats
 
-    def _loop(self, ledger: Ledger, until_idle: bool) -> None:
+    def _loop(self, ledger: Ledger, ahead: ReadAhead, until_idle: bool) -> None:
         while not self._stop.is_set():
-            caught_up = True
-            for projection in self._projections:
-                started = time.perf_counter()
-                read, written = step(ledger, projection, batch=self.config.batch)
-                if read:
-                    self._tally(projection.name, read, written, time.perf_counter() - started)
-                caught_up &= read < self.config.batch
-            self.health.succeeded()
-            self.health.ready = caught_up
-            self.metrics.gauge("last_success_timestamp_seconds", time.time())
+            with collector.paused():
+                for _ in range(_PAUSED_PAGES):
+                    caught_up = self._round(ledger, ahead)
+                    if caught_up or self._stop.is_set():
+                        break
             if caught_up:
                 if until_idle:
                     return
                 self._stop.wait(self.config.idle_s)
+
+    def _round(self, ledger: Ledger, ahead: ReadAhead) -> bool:
+        """A page of each projection; True when none had a full page (caught up)."""
+        caught_up = True
+        for projection in self._projections:
+            started = time.perf_counter()
+            read, written = step(ledger, projection, batch=self.config.batch, ahead=ahead)
+            if read:
+                self._tally(projection.name, read, written, time.perf_counter() - started)
+            caught_up &= read < self.config.batch
+        self.health.succeeded()
+        self.health.ready = caught_up
+        self.metrics.gauge("last_success_timestamp_seconds", time.time())
+        return caught_up
 
     def _tally(self, name: str, read: int, written: int, seconds: float) -> None:
         self.stats.rows[name] = self.stats.rows.get(name, 0) + read
@@ -145,7 +167,7 @@ def rebuild(settings: Settings, name: str, *, batch: int = BATCH, restart: bool 
     projection = make(name)
     stop = stop or threading.Event()
     started = time.monotonic()
-    with Ledger.from_settings(settings) as ledger:
+    with Ledger.from_settings(settings) as ledger, ReadAhead(ledger.database_url) as ahead:
         ledger.check_role(roles.PROJECTOR)
         ledger.claim(rebuild_consumer(name))
         with ledger.projecting() as unit:
@@ -154,16 +176,19 @@ def rebuild(settings: Settings, name: str, *, batch: int = BATCH, restart: bool 
             resumed_from = unit.feed_position(rebuild_consumer(name))
         if resumed_from != START:
             log.info("%s: resuming the rebuild of generation %d after %s", name, generation, resumed_from)
-        total = 0
-        while True:
-            read, _ = step(ledger, projection, batch=batch, rebuild=True)
-            total += read
-            if progress is not None and read:
-                progress(read)
-            if stop.is_set():
-                raise AuditError(f"{name}: rebuild stopped after {total} rows; run it again to resume")
-            if read < batch and _swap(ledger, projection, generation, batch):
-                break
+        total, swapped = 0, False
+        while not swapped:
+            with collector.paused():
+                for _ in range(_PAUSED_PAGES):
+                    read, _ = step(ledger, projection, batch=batch, rebuild=True, ahead=ahead)
+                    total += read
+                    if progress is not None and read:
+                        progress(read)
+                    if stop.is_set():
+                        raise AuditError(f"{name}: rebuild stopped after {total} rows; run it again to resume")
+                    if read < batch:
+                        swapped = _swap(ledger, projection, generation, batch)
+                        break
     return Rebuilt(name, generation, replaced, resumed_from, total, time.monotonic() - started)
 
 
@@ -176,13 +201,13 @@ def _swap(ledger: Ledger, projection: Projection, generation: int, batch: int) -
             unit.generations(projection.name, exclusive=True)
             after = unit.feed_position(rebuild_consumer(projection.name))
             for _ in range(_SWAP_PAGES):
-                rows = unit.read_feed(after, batch)
-                if not rows:
+                page = unit.read_page(after, batch)
+                if not page.rows:
                     unit.swap_projection(projection, after)
                     log.info("%s: generation %d is live", projection.name, generation)
                     return True
-                unit.apply_projection(projection, generation, rows)
-                after = rows[-1].position
+                unit.apply_projection(projection, generation, page)
+                after = page.last
             unit.store_feed_position(rebuild_consumer(projection.name), after)
             return False
     except BaseException:

@@ -92,6 +92,22 @@ class FeedRow(NamedTuple):
         return from_plain(self.plain())
 
 
+class Page(NamedTuple):
+    """Feed rows with their events decoded, for consumers that fold every event (projections): a
+    projector decodes the next page on a thread of its own while it writes this one."""
+
+    rows: list[FeedRow]
+    events: list[tuple[int, AdminAction]]  # (seq, event) of each event row, in feed order
+
+    @property
+    def last(self) -> Position:
+        return self.rows[-1].position
+
+
+def decoded(rows: list[FeedRow]) -> Page:
+    return Page(rows, [(row.position.seq, row.event()) for row in rows if row.kind == "event"])
+
+
 @dataclass(frozen=True)
 class Head:
     """The last readable position now (None: nothing to read), the time of its row, and the

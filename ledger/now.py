@@ -14,7 +14,7 @@ generation); the cache is dropped whenever a transaction fails.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -26,7 +26,7 @@ from auditlog.domain.actor import ActorState, actor_from_plain, actor_to_plain, 
 from auditlog.domain.model import AdminAction
 from auditlog.ledger import state as ledger_state
 from auditlog.ledger.db import translated_errors
-from auditlog.ledger.feed import FeedRow
+from auditlog.ledger.feed import Page
 from auditlog.ledger.sql import query
 
 END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
@@ -66,14 +66,11 @@ class _Folded(Generic[S]):
             conn.execute(query(f"{self.name}_clear"), {"generation": generation})
         self.forget()
 
-    def apply(self, conn: psycopg.Connection[Any], generation: int, rows: Sequence[FeedRow]) -> int:
+    def apply(self, conn: psycopg.Connection[Any], generation: int, page: Page) -> int:
         by_target: dict[str, list[tuple[int, AdminAction]]] = {}
-        for row in rows:
-            if row.kind != "event":
-                continue
-            event = row.event()
+        for seq, event in page.events:
             if event.target.type == self.kind.target_type:
-                by_target.setdefault(event.target.id, []).append((row.seq, event))
+                by_target.setdefault(event.target.id, []).append((seq, event))
         if not by_target:
             return 0
         known = self._load(conn, generation, [t for t in by_target if (generation, t) not in self._cache])

@@ -16,7 +16,6 @@ beside its rows, so the next rebuild resumes it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,8 +35,8 @@ class Projection(Protocol):
 
     name: str
 
-    def apply(self, conn: psycopg.Connection[Any], generation: int, rows: Sequence[feed.FeedRow]) -> int:
-        """Apply ``rows`` (feed order) to ``generation``, in the caller's transaction; return how
+    def apply(self, conn: psycopg.Connection[Any], generation: int, page: feed.Page) -> int:
+        """Apply ``page`` (feed order) to ``generation``, in the caller's transaction; return how
         many projection rows were written."""
         ...
 

@@ -12,7 +12,6 @@ deletes the snapshots late events made stale and rebuilds from the last good one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ from psycopg.types.json import Jsonb
 from auditlog.domain.account import AccountState, apply, state_from_plain, state_to_plain
 from auditlog.domain.plain import from_plain
 from auditlog.ledger.db import translated_errors
-from auditlog.ledger.feed import FeedRow
+from auditlog.ledger.feed import Page
 from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.sql import query
 
@@ -102,9 +101,8 @@ class SnapshotsProjection:
     def __init__(self, every: int = DEFAULT_EVERY) -> None:
         self.every = every
 
-    def apply(self, conn: psycopg.Connection, generation: int, rows: Sequence[FeedRow]) -> int:
-        targets = (row.plain()["target"] for row in rows if row.kind == "event")
-        accounts = sorted({target["id"] for target in targets if target["type"] == "account"})
+    def apply(self, conn: psycopg.Connection, generation: int, page: Page) -> int:
+        accounts = sorted({event.target.id for _, event in page.events if event.target.type == "account"})
         if not accounts:
             return 0
         with translated_errors():

@@ -107,6 +107,10 @@ class ReadUnit:
     def read_feed(self, after: feed.Position, limit: int = 5000) -> list[feed.FeedRow]:
         return feed.read(self.conn, after, limit)
 
+    def read_page(self, after: feed.Position, limit: int) -> feed.Page:
+        """``read_feed`` with the events decoded."""
+        return feed.decoded(feed.read(self.conn, after, limit))
+
     def feed_head(self) -> feed.Head:
         return feed.head(self.conn)
 
@@ -309,9 +313,8 @@ class ProjectUnit(ReadUnit):
         """``name``'s generations, its row held FOR SHARE (or FOR UPDATE) until the unit ends."""
         return projections.generations(self.conn, name, exclusive=exclusive)
 
-    def apply_projection(self, projection: projections.Projection, generation: int,
-                         rows: Sequence[feed.FeedRow]) -> int:
-        return projection.apply(self.conn, generation, rows)
+    def apply_projection(self, projection: projections.Projection, generation: int, page: feed.Page) -> int:
+        return projection.apply(self.conn, generation, page)
 
     def begin_rebuild(self, projection: projections.Projection, *, restart: bool = False) -> int:
         return projections.begin_rebuild(self.conn, projection, restart=restart)
