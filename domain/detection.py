@@ -25,11 +25,13 @@ from auditlog.domain.model import AdminAction
 from auditlog.domain.rules import (
     AFTER_ENGAGEMENT,
     BURST,
+    LAST_DAY,
     Finding,
     RuleContext,
     evaluate,
     gone,
     late_after_engagement,
+    late_last_day,
     may_raise,
 )
 from auditlog.domain.rules_config import RulesConfig
@@ -81,8 +83,14 @@ class Judge:
         """After-engagement findings, marked late, for ``actions`` (the actor's, from ``check.since``,
         held before the offboarding) that the actor's state before it did not count as gone."""
         rule = self.config.rule(AFTER_ENGAGEMENT)
+        actions = list(actions)
         unflagged = [action for action in actions if not gone(check.before, action.occurred_at, rule)]
-        return late_after_engagement(check.after, unflagged, self.config)
+        return (late_after_engagement(check.after, unflagged, self.config)
+                + late_last_day(check.before, check.after, actions, self._protected, self.config))
+
+    def _protected(self, account: str) -> bool:
+        state = self.accounts.get(account)
+        return state is not None and state.protected
 
     def warm(self, event: AdminAction) -> None:
         """Fold the event into the states without judging it (rebuilding state on restart)."""
@@ -109,19 +117,26 @@ class Judge:
             return None
         before = self.actors.get(event.target.id) or ActorState(event.target.id)
         after = apply_actor(before, event)
-        rule = self.config.rule(AFTER_ENGAGEMENT)
-        if not rule.enabled or after.engagement_end is None:
+        if after.engagement_end is None:
             return None
-        since = after.engagement_end
-        if rule.flag("offboarded_counts") and after.offboarded_at is not None:
-            since = min(since, after.offboarded_at)
-        return LateCheck(event.event_id, event.target.id, before, after, since)
+        starts = []  # where each late rule's actions begin
+        gone_rule, last_rule = self.config.rule(AFTER_ENGAGEMENT), self.config.rule(LAST_DAY)
+        if gone_rule.enabled:
+            starts.append(after.engagement_end)
+            if gone_rule.flag("offboarded_counts") and after.offboarded_at is not None:
+                starts.append(after.offboarded_at)
+        if last_rule.enabled and after.engagement_end != before.engagement_end:
+            starts.append(after.engagement_end - timedelta(hours=last_rule.number("within_hours")))
+        if not starts:
+            return None
+        return LateCheck(event.event_id, event.target.id, before, after, min(starts))
 
 
 @dataclass(frozen=True, slots=True)
 class LateCheck:
     """An offboarding (``event_id``) of ``actor_id``: their actions from ``since`` on that the ledger
-    held before it may now be after their engagement (rule 2, late)."""
+    held before it may now be after their engagement (rule 2, late) or on its last day (rule 3,
+    late)."""
 
     event_id: str
     actor_id: str

@@ -182,6 +182,33 @@ def last_day(ctx: RuleContext, config: RuleConfig) -> str | None:
     return f"{_who(event)} {_did(event, protected=True)} {_clock(left)} before their engagement ends"
 
 
+def late_last_day(before: ActorState, after: ActorState, actions: Iterable[AdminAction],
+                  protected: Callable[[str], bool], config: RulesConfig) -> list[Finding]:
+    """Rule 3 for actions the ledger held before it learned of the engagement's end (it travels
+    on the actor's partition, the action on the account's, so it may land later): each action of
+    the actor on a protected account within ``within_hours`` before the end that the state
+    before did not already place there, marked ``late``. ``protected``: as the judge knows the
+    account now (an account's flag is rarely changed; its flag at the action is not kept)."""
+    rule = config.rule(LAST_DAY)
+    end = after.engagement_end
+    if not rule.enabled or end is None or end == before.engagement_end:
+        return []
+    window = timedelta(hours=rule.number("within_hours"))
+    findings = []
+    for event in actions:
+        if event.actor.id != after.actor_id or event.target.type != "account" or not protected(event.target.id):
+            continue
+        left = end - event.occurred_at
+        if not timedelta(0) < left <= window or rule.allows(event.actor.id, event.target.id):
+            continue
+        if before.engagement_end is not None and timedelta(0) < before.engagement_end - event.occurred_at <= window:
+            continue  # raised when it was judged
+        summary = (f"{_who(event)} {_did(event, protected=True)} {_clock(left)} before their engagement ends; "
+                   "the engagement's end reached the ledger later")
+        findings.append(_finding(LAST_DAY, rule, event, summary, late=True))
+    return findings
+
+
 # -- 4. quick-reversal ---------------------------------------------------------------------------------
 
 _UNDOES = {"account.reactivate": "account.deactivate", "account.unsuspend": "account.suspend"}

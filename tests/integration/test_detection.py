@@ -139,6 +139,28 @@ def test_a_late_offboarding_raises_late_alerts_for_the_actions_after_the_engagem
     assert [(a.event_id, a.late) for a in late] == [(after.event_id, True)]
 
 
+def test_an_engagement_end_that_lands_late_raises_last_day_late_on_a_protected_account(day: Settings) -> None:
+    """The end travels on the actor's partition, the action on the account's: the ledger may hold
+    the action first; the detector answers the late check from the ledger."""
+    actor = "c-late-02"
+    protect = event("account.protect", target="acct-late-3", actor="e-late-1", kind="employee",
+                    at="2017-11-05T08:00:00+00:00", reason="newsworthy account")
+    action = event("account.suspend", target="acct-late-3", actor=actor, at="2017-11-05T09:00:00+00:00",
+                   ticket="SUP-1")
+    elsewhere = event("account.suspend", target="acct-late-4", actor=actor, at="2017-11-05T09:05:00+00:00",
+                      ticket="SUP-2")  # not protected: no last-day
+    append(day, [protect, action, elsewhere])
+    detect(day, until_idle=True)
+    assert alerts(day, actor=actor, rule="last-day") == []
+    append(day, [event("actor.offboard", target=actor, actor="sys-hr-sync", kind="system",
+                       at="2017-11-05T09:30:00+00:00",
+                       changes=(Change("engagement_end", None, "2017-11-05T18:00:00+00:00"),))])
+    detect(day, until_idle=True)
+    late = alerts(day, actor=actor, rule="last-day")
+    assert [(a.event_id, a.late, a.severity) for a in late] == [(action.event_id, True, "critical")]
+    assert "the engagement's end reached the ledger later" in late[0].summary
+
+
 def test_the_webhook_gets_every_alert_signed_once_it_is_back(day: Settings, hook: Hook) -> None:
     assert hook.refused > 0  # it was down when the first alerts were raised
     deadline = datetime.now(UTC) + timedelta(seconds=90)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -145,12 +146,53 @@ def test_the_judge_keeps_states_not_actions() -> None:
     assert judge.take_late_checks() == []
 
 
-def test_a_late_check_asks_for_the_actors_actions_from_the_earlier_of_offboarding_and_end() -> None:
-    judge = Judge(DEFAULTS)
+def test_a_late_check_asks_for_the_actors_actions_from_the_earliest_a_late_rule_can_reach(tmp_path: Path) -> None:
     offboard = event("actor.offboard", "c-9", "2017-11-02T10:45:00+00:00", **HR,
                      changes=(Change("engagement_end", None, "2017-11-02T12:00:00+00:00"),))
+    judge = Judge(DEFAULTS)
     judge.judge(offboard)
     [check] = judge.take_late_checks()
     assert (check.event_id, check.actor_id) == (offboard.event_id, "c-9")
-    assert check.since == datetime(2017, 11, 2, 10, 45, tzinfo=UTC)
+    # last-day's window: within_hours (24) before the end, earlier than the offboarding (10:45)
+    assert check.since == datetime(2017, 11, 1, 12, 0, tzinfo=UTC)
     assert judge.take_late_checks() == []  # taken once
+    settings = tmp_path / "rules.toml"
+    settings.write_text("[rules.last-day]\nenabled = false\n")
+    without_last_day = Judge(load_rules(settings))
+    without_last_day.judge(offboard)
+    [check] = without_last_day.take_late_checks()
+    assert check.since == datetime(2017, 11, 2, 10, 45, tzinfo=UTC)  # the earlier of offboarding and end
+
+
+def test_an_offboarding_that_lands_after_the_incident_still_raises_rules_2_and_3_marked_late(
+        scenario: Scenario) -> None:
+    """The offboarding travels on the actor's partition, the deactivation on the account's: the
+    ledger may hold the deactivation first (seen in a real run of the demo)."""
+    deactivation, _ = _incident_ids(scenario)
+    offboarding = next(e for e in scenario.events if e.action == "actor.offboard" and e.target.id == CULPRIT)
+    at = next(n for n, e in enumerate(scenario.events) if e.event_id == deactivation)
+    reordered = [e for e in scenario.events[:at + 1] if e is not offboarding] + [offboarding] + [
+        e for e in scenario.events[at + 1:] if e is not offboarding]
+    on_deactivation = {f.rule: f for f in _judged(reordered) if f.event_id == deactivation}
+    assert set(on_deactivation) == {"protected-change", "after-engagement", "last-day", "first-contact"}
+    assert on_deactivation["after-engagement"].late and on_deactivation["last-day"].late
+    assert not on_deactivation["protected-change"].late
+    assert on_deactivation["last-day"].severity is Severity.CRITICAL
+    assert on_deactivation["last-day"].summary.endswith("before their engagement ends; the engagement's end "
+                                                        "reached the ledger later")
+    assert CULPRIT in on_deactivation["last-day"].summary
+
+
+def test_a_late_engagement_end_raises_last_day_only_on_protected_accounts_in_its_window() -> None:
+    contractor = {"actor": "c-9", "kind": "contractor"}
+    protect = event("account.protect", "a-1", "2017-11-01T08:00:00+00:00", actor="e-1", kind="employee",
+                    reason="newsworthy account")
+    early = event("account.suspend", "a-1", "2017-11-01T09:00:00+00:00", **contractor, ticket="T-1")  # 27h before
+    unprotected = event("account.suspend", "a-2", "2017-11-02T09:00:00+00:00", **contractor, ticket="T-2")
+    in_window = event("account.suspend", "a-1", "2017-11-02T09:30:00+00:00", **contractor, ticket="T-3")
+    offboard = event("actor.offboard", "c-9", "2017-11-02T10:00:00+00:00", **HR,
+                     changes=(Change("engagement_end", None, "2017-11-02T12:00:00+00:00"),))
+    late = [f for f in _judged([protect, early, unprotected, in_window, offboard]) if f.rule == "last-day"]
+    assert [(f.event_id, f.late) for f in late] == [(in_window.event_id, True)]
+    in_time = [f for f in _judged([protect, offboard, early, unprotected, in_window]) if f.rule == "last-day"]
+    assert [(f.event_id, f.late) for f in in_time] == [(in_window.event_id, False)]  # once, not late
