@@ -28,7 +28,7 @@ from auditlog.domain.rules import (
     LAST_DAY,
     Finding,
     RuleContext,
-    evaluate,
+    every_finding,
     gone,
     late_after_engagement,
     late_last_day,
@@ -63,7 +63,7 @@ class Judge:
         activity = self.activities.get(acting) or ActorActivity(acting)
         target_before = self._account_before(event)
         # the context only where a rule may hold: most events of a day need none (may_raise)
-        findings = (evaluate(RuleContext(event, target_before, actor, activity), self.config)
+        findings = (every_finding(RuleContext(event, target_before, actor, activity), self.config)
                     if may_raise(event, target_before, actor) else [])
         if event.action == "actor.offboard":
             check = self._late_check(event)

@@ -341,6 +341,12 @@ def evaluate(ctx: RuleContext, config: RulesConfig) -> list[Finding]:
     """Every enabled rule's finding for this event, allowlists applied, most severe first."""
     if not may_raise(ctx.event, ctx.target, ctx.actor):
         return []
+    return every_finding(ctx, config)
+
+
+def every_finding(ctx: RuleContext, config: RulesConfig) -> list[Finding]:
+    """``evaluate`` without the ``may_raise`` shortcut, for a caller that asked it already (the
+    judge asks before it builds the context)."""
     findings = []
     for rule in RULES.values():
         settings = config.rule(rule.id)

@@ -4,9 +4,9 @@ A replay sends each selected event's original bytes, key and headers, nothing re
 two provenance headers: ``replay-of`` (``topic/partition/offset`` it arrived at) and
 ``replay-seq`` (its ledger seq). Rows stream from the ledger in seq order (``ledger/messages.py``)
 into an idempotent producer (librdkafka's: ``Sender``) with ``acks=all``; ``last_seq`` is the
-highest seq below which every row has been acknowledged, so an interrupted replay (Ctrl-C, broker gone) says it and
-``--from-seq last_seq+1`` resumes with no gap (the target may see a few messages twice, as with
-any at-least-once delivery).
+highest seq below which every row has been acknowledged, so an interrupted replay (Ctrl-C,
+broker gone) says it and ``--from-seq last_seq+1`` resumes with no gap (the target may see a few
+messages twice, as with any at-least-once delivery).
 
 The ingest topic is refused as a target (its writer would read the copies) except by
 ``restore`` (``producers/restore.py``).
@@ -152,15 +152,16 @@ def _target_topic(bootstrap: str, ingest_topic: str, target: str, default_partit
 
 
 class _Deliveries:
-    """Which sent messages the broker has answered, in the order sent: ``prefix`` is how many from
-    the first are acknowledged with no gap (callbacks come per partition, so not in send order)."""
+    """Which sent messages the broker has acknowledged, kept in the order sent, so that ``settle``
+    gives the acknowledged prefix with no gap (callbacks come per partition, not in send order)."""
 
     def __init__(self, check_offsets: bool) -> None:
         self._check_offsets = check_offsets
         self._rows: collections.deque[tuple[int, int]] = collections.deque()  # (seq, offset) sent
         self._answered: collections.deque[bool] = collections.deque()
         self._first = 0  # the ordinal of the deque's left end
-        self.failure: str | None = None  # the first refusal or loss
+        self.failure: str | None = None  # the first refusal or loss: the run may be resumed
+        self.foreign: str | None = None  # a restored message landed elsewhere: running again cannot help
 
     def sent(self, seq: int, offset: int) -> Callable[[Any, Any], None]:
         ordinal = self._first + len(self._rows)
@@ -171,7 +172,7 @@ class _Deliveries:
             if err is not None:
                 self.failure = self.failure or f"the broker refused or lost a message: {err.str()}"
             elif self._check_offsets and msg.offset() != offset:
-                self.failure = self.failure or (
+                self.foreign = self.foreign or (
                     f"the broker put the message of offset {offset} at offset {msg.offset()} of partition "
                     f"{msg.partition()}: another producer is writing to this topic")
             else:
@@ -187,6 +188,10 @@ class _Deliveries:
             done.append(rows.popleft()[0])
         self._first += len(done)
         return done
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None or self.foreign is not None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -275,7 +280,7 @@ class Sender:
     def _flush(self) -> None:
         deadline = time.monotonic() + self._timeout_s + 5
         # in steps, so that a failure is said as soon as it is known and Ctrl-C is heard
-        while len(self._producer) and time.monotonic() < deadline and self._deliveries.failure is None:
+        while len(self._producer) and time.monotonic() < deadline and not self._deliveries.failed:
             self._producer.flush(0.2)
             self._settle()
         self._settle()
@@ -291,6 +296,8 @@ class Sender:
             self.acknowledged += len(done)
             if self._progress is not None:
                 self._progress(len(done))
+        if self._deliveries.foreign is not None:
+            raise AuditError(self._deliveries.foreign)
         if self._deliveries.failure is not None:
             raise self._stopped(self._deliveries.failure, interrupted=False)
 
