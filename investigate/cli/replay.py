@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import threading
 from collections.abc import Callable
@@ -13,14 +14,14 @@ from auditlog.investigate.cli._options import Subparsers, command, open_ledger, 
 
 
 def _above_zero(what: str) -> Callable[[str], float]:
-    """An argparse type: a number of ``what`` above 0."""
+    """An argparse type: a finite number of ``what`` above 0 (float() also takes 'nan' and 'inf')."""
 
     def parse(text: str) -> float:
         try:
             number = float(text)
         except ValueError:
             number = 0.0
-        if number <= 0:
+        if not (0 < number < math.inf):
             raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what} above 0")
         return number
 
