@@ -111,7 +111,7 @@ def revoke_token(conn: psycopg.Connection[Any], token_id: str, revoked_by: str) 
 def record_read(conn: psycopg.Connection[Any], read: Read) -> StoredRead:
     """Append a read in the caller's (writer's) transaction, chained under the read chain's lock."""
     with translated_errors():
-        at = chained.stamp(conn, "read_stamp", {"lock": READ_CHAIN.key})
+        at = chained.stamp(conn, READ_CHAIN.key, "read_stamp")
         record = records.read_record(at.seq, at.pos, at.at, read.token_id, read.role, read.case_id, read.route,
                                      read.params, read.client)
         chained.insert(conn, "insert_read", at, record, {

@@ -1,8 +1,8 @@
 """Appending one row to a kind with a single hash chain (seals, reads, acknowledgements).
 
-Each such kind has a stamp query that takes its chain's lock (held to the end of the
-transaction) and answers, in this order, the lock, the time, a new seq, the chain head's
-position and hash, then anything its caller checks before inserting; and an insert that takes
+Each such kind has a lock (``ledger/locks.py``, held to the end of the transaction), a stamp
+query that answers, in this order, the time, a new seq, the chain head's position and hash, then
+anything its caller checks before inserting; and an insert that takes
 ``seq``, ``chain_pos``, ``prev_hash`` and ``hash`` beside the row's own columns. Alerts append a
 batch at a time (``ledger/alerts.py``) and events chain per partition (``ledger/append.py``).
 """
@@ -27,13 +27,25 @@ class Stamp(NamedTuple):
     rest: tuple[Any, ...]  # what else the stamp query answered
 
 
-def stamp(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) -> Stamp:
-    """Run the stamp query ``name`` (its chain's lock is then held to the end of the transaction)."""
-    row = conn.execute(query(name), params).fetchone()
-    assert row is not None
-    _, at, seq, head_pos, head_hash, *rest = row
+def stamp(conn: psycopg.Connection[Any], lock: int, name: str, params: Mapping[str, Any] | None = None) -> Stamp:
+    """Take the chain's ``lock`` (held to the end of the transaction), then run its stamp query."""
+    row = locked(conn, lock, name, params or {})
+    at, seq, head_pos, head_hash, *rest = row
     head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
     return Stamp(at, int(seq), head.pos + 1, head.hash, tuple(rest))
+
+
+def locked(conn: psycopg.Connection[Any], lock: int, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Take ``lock``, then run the query ``name``, in that order and as two statements, in one
+    round trip; its row. The query must be a statement of its own: a statement reads on the
+    snapshot taken when it began, and one that waited for the lock would not see what the lock's
+    last holder committed meanwhile (two rows would then share one chain link)."""
+    with conn.pipeline():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        cursor = conn.execute(query(name), params)
+    row = cursor.fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def insert(conn: psycopg.Connection[Any], name: str, at: Stamp, record: bytes, columns: Mapping[str, Any]) -> None:

@@ -1,5 +1,7 @@
--- What a batch of alerts needs before it can be hashed: the alert chain's lock (held to the end
--- of the transaction), the time, and the chain's head.
-SELECT pg_advisory_xact_lock(%(lock)s), now() AS raised_at,
+-- What a batch of alerts needs before it can be hashed: the time and the alert chain's head.
+-- Run after the chain's lock was granted, as a statement of its own (chained.stamp): a
+-- statement reads on the snapshot taken when it began, so a head read in the statement that
+-- waited for the lock would miss the row the lock's last holder committed meanwhile.
+SELECT now() AS raised_at,
        (SELECT chain_pos FROM alerts ORDER BY seq DESC LIMIT 1) AS head_pos,
        (SELECT hash FROM alerts ORDER BY seq DESC LIMIT 1) AS head_hash

@@ -1,5 +1,7 @@
--- What a read record needs before it can be hashed: the read chain's lock (held to the end of
--- the transaction), the time, a seq, and the chain's head.
-SELECT pg_advisory_xact_lock(%(lock)s), now() AS read_at, nextval('events_seq_seq') AS seq,
+-- What a read record needs before it can be hashed: the time, a seq, and the read chain's head.
+-- Run after the chain's lock was granted, as a statement of its own (chained.stamp): a
+-- statement reads on the snapshot taken when it began, so a head read in the statement that
+-- waited for the lock would miss the row the lock's last holder committed meanwhile.
+SELECT now() AS read_at, nextval('events_seq_seq') AS seq,
        (SELECT chain_pos FROM reads ORDER BY seq DESC LIMIT 1) AS head_pos,
        (SELECT hash FROM reads ORDER BY seq DESC LIMIT 1) AS head_hash
