@@ -16,6 +16,7 @@ superuser (the devstack) or a login role that is a member of the roles it needs.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,17 +95,14 @@ class Ledger:
 
     @contextmanager
     def _unit(self, role: str, kind: type[Unit], characteristics: str | None = None) -> Iterator[Unit]:
-        with self._connection() as conn, translated_errors(), conn.transaction():
-            if characteristics:
-                conn.execute(f"SET TRANSACTION {characteristics}")
-            _take_role(conn, role)
+        with self._connection() as conn, translated_errors(), _transaction(conn, role, characteristics):
             yield kind(conn)
 
     def check_role(self, role: str) -> None:
         """Fail now, with the reason, if ``DATABASE_URL`` cannot act as ``role`` (a long-running
         consumer checks before it starts work it could never commit)."""
-        with self._connection() as conn, translated_errors(), conn.transaction():
-            _take_role(conn, role)
+        with self._connection() as conn, translated_errors(), _transaction(conn, role):
+            pass
 
     # -- work that spans transactions ---------------------------------------------
 
@@ -192,13 +190,32 @@ class Ledger:
 _CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "row_factory": namedtuple_row}
 
 
-def _take_role(conn: psycopg.Connection[Any], role: str) -> None:
+@contextmanager
+def _transaction(conn: psycopg.Connection[Any], role: str, characteristics: str | None = None) -> Iterator[None]:
+    """A transaction as ``role``: committed when the block ends, rolled back when it raises.
+    BEGIN and SET LOCAL ROLE go as one simple query (one round trip, where psycopg's
+    ``transaction()`` and a SET each took one: a unit of the API is a few short queries)."""
+    begin = sql.SQL("BEGIN {}; SET LOCAL ROLE {}").format(sql.SQL(characteristics or ""), sql.Identifier(role))
     try:
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+        conn.execute(begin)
     except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
+        _roll_back(conn)
         raise AuditError(
             f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
             f"the DATABASE_URL user a member of {role})") from exc
+    try:
+        yield
+    except BaseException:
+        _roll_back(conn)
+        raise
+    conn.execute("COMMIT")
+
+
+def _roll_back(conn: psycopg.Connection[Any]) -> None:
+    if conn.closed or conn.broken:
+        return
+    with contextlib.suppress(psycopg.Error):  # the error that brought us here is the one to raise
+        conn.execute("ROLLBACK")
 
 
 def _claim(conn: psycopg.Connection[Any], consumer: str) -> None:
