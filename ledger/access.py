@@ -16,10 +16,20 @@ from typing import Any
 
 import psycopg
 
+from auditlog.domain.errors import AuditError
 from auditlog.ledger import chained, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import READ_CHAIN
 from auditlog.ledger.sql import query
+
+
+class TokenRefused(AuditError):
+    """The read's token may not read now: ``why`` is revoked, expired or unknown."""
+
+    def __init__(self, token_id: str | None, why: str) -> None:
+        super().__init__(f"token {token_id} was revoked" if why == "revoked" else
+                         f"token {token_id} has expired" if why == "expired" else "the bearer token is unknown")
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,13 @@ def revoke_token(conn: psycopg.Connection[Any], token_id: str, revoked_by: str) 
 
 
 def record_read(conn: psycopg.Connection[Any], read: Read) -> StoredRead:
-    """Append a read in the caller's (writer's) transaction, chained under the read chain's lock."""
+    """Append a read in the caller's transaction, chained under the read chain's lock; refused
+    (``TokenRefused``, nothing appended) if its token is revoked or expired by now."""
     with translated_errors():
-        at = chained.stamp(conn, READ_CHAIN.key, "read_stamp")
+        at = chained.stamp(conn, READ_CHAIN, "read_stamp", {"token_id": read.token_id})
+        (refusal,) = at.rest
+        if refusal:  # checked with the append, so a token revoked since it was looked up reads nothing
+            raise TokenRefused(read.token_id, refusal)
         record = records.read_record(at.seq, at.pos, at.at, read.token_id, read.role, read.case_id, read.route,
                                      read.params, read.client)
         chained.insert(conn, "insert_read", at, record, {

@@ -94,7 +94,7 @@ def insert_alerts(conn: psycopg.Connection[Any], drafts: Sequence[AlertDraft], s
     if not drafts:
         return []
     with translated_errors():
-        raised_at, head_pos, head_hash = chained.locked(conn, ALERT_CHAIN.key, "alert_stamp", {})
+        raised_at, head_pos, head_hash = chained.locked(conn, ALERT_CHAIN, "alert_stamp", {})
         event_ids = sorted({d.event_id for d in drafts} | {d.related_event_id for d in drafts if d.related_event_id})
         stored: set[tuple[str, str]] = set()
         first: dict[str, int] = {}
@@ -146,7 +146,7 @@ def acknowledge(conn: psycopg.Connection[Any], alert_id: int, note: str, acked_b
     if not note.strip():
         raise BadInput("--note: say why the alert is acknowledged (it is kept with the alert for good)")
     with translated_errors():
-        at = chained.stamp(conn, ACK_CHAIN.key, "ack_stamp", {"alert_id": alert_id})
+        at = chained.stamp(conn, ACK_CHAIN, "ack_stamp", {"alert_id": alert_id})
         (exists,) = at.rest
         if not exists:
             raise BadInput(f"alert {alert_id}: no such alert (`auditlog alerts` lists them)")

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from auditlog.ledger import chain
+from auditlog.ledger.locks import LockKey
 from auditlog.ledger.sql import query
 
 
@@ -27,7 +28,7 @@ class Stamp(NamedTuple):
     rest: tuple[Any, ...]  # what else the stamp query answered
 
 
-def stamp(conn: psycopg.Connection[Any], lock: int, name: str, params: Mapping[str, Any] | None = None) -> Stamp:
+def stamp(conn: psycopg.Connection[Any], lock: LockKey, name: str, params: Mapping[str, Any] | None = None) -> Stamp:
     """Take the chain's ``lock`` (held to the end of the transaction), then run its stamp query."""
     row = locked(conn, lock, name, params or {})
     at, seq, head_pos, head_hash, *rest = row
@@ -35,13 +36,13 @@ def stamp(conn: psycopg.Connection[Any], lock: int, name: str, params: Mapping[s
     return Stamp(at, int(seq), head.pos + 1, head.hash, tuple(rest))
 
 
-def locked(conn: psycopg.Connection[Any], lock: int, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+def locked(conn: psycopg.Connection[Any], lock: LockKey, name: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
     """Take ``lock``, then run the query ``name``, in that order and as two statements, in one
     round trip; its row. The query must be a statement of its own: a statement reads on the
     snapshot taken when it began, and one that waited for the lock would not see what the lock's
     last holder committed meanwhile (two rows would then share one chain link)."""
     with conn.pipeline():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock.key,))
         cursor = conn.execute(query(name), params)
     row = cursor.fetchone()
     assert row is not None

@@ -29,7 +29,7 @@ class Seal:
 def seal(conn: psycopg.Connection, subject: str, purpose: str) -> Seal:
     """Append a seal in the caller's (writer's) transaction, chained under the seal chain's lock."""
     with translated_errors():
-        at = chained.stamp(conn, SEAL_CHAIN.key, "seal_stamp")
+        at = chained.stamp(conn, SEAL_CHAIN, "seal_stamp")
         chained.insert(conn, "insert_seal", at, records.seal_record(at.seq, at.pos, at.at, subject, purpose),
                        {"subject": subject, "purpose": purpose, "requested_at": at.at})
     return Seal(at.seq, subject, purpose, at.at)

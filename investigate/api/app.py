@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from auditlog.domain.errors import AuditError, BadInput, Forbidden, ServiceUnavailable
 from auditlog.domain.settings import Settings
 from auditlog.investigate.api import access_routes, alert_routes, console_routes, history_routes, log_routes
+from auditlog.investigate.usecases.access import KnownTokens
 from auditlog.investigate.usecases.refusals import Refused
 from auditlog.ledger.gateway import Ledger
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
                   openapi_url="/openapi.json",
                   description="The audit ledger's HTTP API: the CLI's questions and answers, each read on the record.")
     app.state.settings = settings
+    app.state.known_tokens = KnownTokens()
     app.include_router(log_routes.router)
     app.include_router(history_routes.router)
     app.include_router(access_routes.router)

@@ -63,9 +63,9 @@ def day_of(text: str | None, name: str) -> date | None:
     return day
 
 
-def known_parameters_only(request: Request) -> None:
+async def known_parameters_only(request: Request) -> None:
     """Refuse a query parameter the route does not take: a misspelt filter (``acter=``) must not
-    quietly answer with every event."""
+    quietly answer with every event. Async: it asks nothing, so it need not wait for a thread."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:

@@ -1,7 +1,8 @@
 """Every read of ledger contents is on the record before it is answered.
 
 ``record`` appends the read (token, role, case, route, parameters, client address) to the ledger
-and commits it; when that fails the request is answered 503 with the reason, and nothing read.
+and commits it; when that fails the request is answered 503 with the reason, and nothing read
+(401 if the token was revoked or expired since it was looked up).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from auditlog.domain.errors import AuditError
-from auditlog.investigate.usecases.access import Principal, canonical, record_read
+from auditlog.investigate.api.auth import unauthorized
+from auditlog.investigate.usecases.access import Principal, Unauthenticated, canonical, record_read
 from auditlog.ledger.access import Read
 
 
@@ -28,6 +30,9 @@ def record(request: Request, who: Principal, case: str | None, params: dict[str,
     read = Read(who.token_id, who.role.value, case, f"{request.method} {path}", canonical(params), client)
     try:
         record_read(request.app.state.ledger, read)
+    except Unauthenticated as exc:  # revoked or expired since it was looked up
+        request.app.state.known_tokens.forget(who.token_id)
+        raise unauthorized(exc.reason) from None
     except AuditError as exc:
         raise HTTPException(503, f"the read could not be put on the record, so it is not answered: {exc.reason}",
                             headers={"Retry-After": "5"}) from exc

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from auditlog.domain.access import Role, Scope, parse_scopes, token_id_of
 from auditlog.domain.errors import BadInput
 from auditlog.investigate.usecases.refusals import Field, Refused
-from auditlog.ledger.access import Read, ReadFilter, StoredRead, StoredToken
+from auditlog.ledger.access import Read, ReadFilter, StoredRead, StoredToken, TokenRefused, token_hash
 from auditlog.ledger.gateway import Ledger
 
 DEFAULT_EXPIRY_S = 30 * 86400
@@ -88,6 +89,47 @@ def authenticate(ledger: Ledger, token: str | None) -> Principal:
     return Principal(stored.id, Role(stored.role), parse_scopes(list(stored.scopes)), stored.expires_at)
 
 
+class KnownTokens:
+    """Tokens found valid, remembered for ``keep_s`` by the process that serves them, so a busy
+    client's every request need not ask the ledger who it is. Only for reads that go on the
+    record: ``record_read`` checks, with the append, that the token is still neither revoked nor
+    expired, so a revocation stops the next read at once all the same. Kept by the token's
+    SHA-256, never its text; a token that fails is not kept."""
+
+    def __init__(self, keep_s: float = 30.0, capacity: int = 4096) -> None:
+        self._keep_s = keep_s
+        self._capacity = capacity
+        self._known: dict[bytes, tuple[Principal, float]] = {}
+
+    def known(self, token: str | None) -> Principal | None:
+        """The principal behind ``token`` if it was found valid lately and has not expired since."""
+        if not token:
+            return None
+        key = token_hash(token)
+        found = self._known.get(key)
+        if found is None:
+            return None
+        principal, found_at = found
+        if time.monotonic() - found_at > self._keep_s or principal.expires_at <= datetime.now(UTC):
+            self._known.pop(key, None)
+            return None
+        return principal
+
+    def authenticate(self, ledger: Ledger, token: str | None) -> Principal:
+        """``authenticate``, asking the ledger, and remember the principal."""
+        principal = authenticate(ledger, token)
+        assert token is not None
+        if len(self._known) >= self._capacity:
+            self._known.clear()
+        self._known[token_hash(token)] = (principal, time.monotonic())
+        return principal
+
+    def forget(self, token_id: str) -> None:
+        """Forget the token ``token_id`` (found revoked or expired)."""
+        for key in [k for k, (p, _) in self._known.items() if p.token_id == token_id]:
+            self._known.pop(key, None)
+
+
 # -- the reads log ----------------------------------------------------------------------------
 
 
@@ -98,9 +140,13 @@ def canonical(params: dict[str, Any]) -> str:
 
 
 def record_read(ledger: Ledger, read: Read) -> StoredRead:
-    """Append the read to the ledger and commit; raises (and nothing may be answered) if it cannot."""
-    with ledger.recording() as unit:
-        return unit.record_read(read)
+    """Append the read to the ledger and commit; raises (and nothing may be answered) if it cannot:
+    ``Unauthenticated`` if its token was revoked or expired since it was looked up."""
+    try:
+        with ledger.recording() as unit:
+            return unit.record_read(read)
+    except TokenRefused as exc:
+        raise Unauthenticated(exc.reason) from None
 
 
 @dataclass(frozen=True)

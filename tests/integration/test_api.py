@@ -292,3 +292,21 @@ def test_alerts_are_read_within_the_scope_and_on_the_record(api: httpx.Client, l
     with ledger.reading() as unit:
         recorded = [r for r in unit.reads(ReadFilter(case_id="CASE-ALERTS")) if r.route == "GET /api/v1/alerts"]
     assert len(recorded) == 2  # the refused severity was not read, so not recorded
+
+
+def test_a_token_revoked_while_the_server_remembers_it_reads_nothing_more(
+        api: httpx.Client, ledger: Ledger, database_url: str) -> None:
+    """The server keeps a token it found valid for a while (no ledger lookup per request); the
+    read's record checks the token again as it is appended, so a revocation stops the very next
+    read, with nothing answered and nothing recorded."""
+    token = make_token(ledger, "investigator")
+    asked = {"case_id": "REVOKED-WHILE-KNOWN"}
+    assert api.get(HISTORY["state"], headers=headers(token, asked["case_id"])).status_code == 200
+    revoke_token(ledger, token.split(".")[0], "tests")
+    for _ in range(2):  # the refusal makes the server forget it: the second is refused by the lookup
+        refused = api.get(HISTORY["state"], headers=headers(token, asked["case_id"]))
+        assert refused.status_code == 401, refused.text
+        assert "revoked" in refused.json()["detail"] and refused.headers["www-authenticate"] == "Bearer"
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM reads WHERE case_id = %(case_id)s", asked).fetchone()
+    assert row == (1,)  # the read before the revocation only

