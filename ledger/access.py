@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from auditlog.domain.errors import AuditError
-from auditlog.ledger import chained, records
+from auditlog.ledger import chain, chained, records
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.locks import READ_CHAIN
 from auditlog.ledger.sql import query
@@ -119,19 +119,44 @@ def revoke_token(conn: psycopg.Connection[Any], token_id: str, revoked_by: str) 
 
 
 def record_read(conn: psycopg.Connection[Any], read: Read) -> StoredRead:
-    """Append a read in the caller's transaction, chained under the read chain's lock; refused
-    (``TokenRefused``, nothing appended) if its token is revoked or expired by now."""
+    """Append a read in the caller's transaction (``record_reads``); ``TokenRefused`` if its token
+    may not read now."""
+    (answer,) = record_reads(conn, [read])
+    if isinstance(answer, TokenRefused):
+        raise answer
+    return answer
+
+
+def record_reads(conn: psycopg.Connection[Any], reads: Sequence[Read]) -> list[StoredRead | TokenRefused]:
+    """Append ``reads`` in the caller's transaction, in order, chained under the read chain's lock
+    (taken once for all of them: the API records the reads of requests that arrive together in one
+    transaction). Each answer is the stored read, or why its token may not read now (revoked or
+    expired since it was looked up: checked with the append, and that read is not appended)."""
     with translated_errors():
-        at = chained.stamp(conn, READ_CHAIN, "read_stamp", {"token_id": read.token_id})
-        (refusal,) = at.rest
-        if refusal:  # checked with the append, so a token revoked since it was looked up reads nothing
-            raise TokenRefused(read.token_id, refusal)
-        record = records.read_record(at.seq, at.pos, at.at, read.token_id, read.role, read.case_id, read.route,
-                                     read.params, read.client)
-        chained.insert(conn, "insert_read", at, record, {
-            "read_at": at.at, "token_id": read.token_id, "role": read.role, "case_id": read.case_id,
-            "route": read.route, "params": read.params, "client": read.client})
-    return StoredRead(at.seq, at.at, read.token_id, read.role, read.case_id, read.route, read.params, read.client)
+        read_at, seqs, head_pos, head_hash, refusals = chained.locked(
+            conn, READ_CHAIN, "read_stamp", {"token_ids": [r.token_id for r in reads]})
+        head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
+        pos, prev_hash = head.pos, head.hash
+        rows: list[dict[str, Any]] = []
+        answers: list[StoredRead | TokenRefused] = []
+        for read, seq, refusal in zip(reads, seqs, refusals, strict=True):
+            if refusal:
+                answers.append(TokenRefused(read.token_id, refusal))
+                continue
+            pos += 1
+            record = records.read_record(seq, pos, read_at, read.token_id, read.role, read.case_id, read.route,
+                                         read.params, read.client)
+            link = chain.link_record(prev_hash, record)
+            rows.append({"seq": seq, "read_at": read_at, "token_id": read.token_id, "role": read.role,
+                         "case_id": read.case_id, "route": read.route, "params": read.params, "client": read.client,
+                         "chain_pos": pos, "prev_hash": prev_hash, "hash": link})
+            prev_hash = link
+            answers.append(StoredRead(seq, read_at, read.token_id, read.role, read.case_id, read.route, read.params,
+                                      read.client))
+        if rows:
+            with conn.cursor() as cursor:
+                cursor.executemany(query("insert_read"), rows)
+    return answers
 
 
 def list_reads(conn: psycopg.Connection[Any], where: ReadFilter, limit: int) -> list[StoredRead]:

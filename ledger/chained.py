@@ -1,10 +1,11 @@
-"""Appending one row to a kind with a single hash chain (seals, reads, acknowledgements).
+"""Appending one row to a kind with a single hash chain (seals, acknowledgements).
 
 Each such kind has a lock (``ledger/locks.py``, held to the end of the transaction), a stamp
 query that answers, in this order, the time, a new seq, the chain head's position and hash, then
 anything its caller checks before inserting; and an insert that takes
-``seq``, ``chain_pos``, ``prev_hash`` and ``hash`` beside the row's own columns. Alerts append a
-batch at a time (``ledger/alerts.py``) and events chain per partition (``ledger/append.py``).
+``seq``, ``chain_pos``, ``prev_hash`` and ``hash`` beside the row's own columns. Alerts and reads
+append a batch at a time under their lock (``locked``; ``ledger/alerts.py``, ``ledger/access.py``)
+and events chain per partition (``ledger/append.py``).
 """
 
 from __future__ import annotations

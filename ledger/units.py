@@ -303,6 +303,9 @@ class RecordUnit(ReadUnit):
     def record_read(self, read: access.Read) -> access.StoredRead:
         return access.record_read(self.conn, read)
 
+    def record_reads(self, reads: Sequence[access.Read]) -> list[access.StoredRead | access.TokenRefused]:
+        return access.record_reads(self.conn, reads)
+
 
 class ProjectUnit(ReadUnit):
     def refresh_snapshots(self, account: str, every: int = snapshots.DEFAULT_EVERY) -> int:

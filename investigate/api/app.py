@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from auditlog.domain.errors import AuditError, BadInput, Forbidden, ServiceUnavailable
 from auditlog.domain.settings import Settings
 from auditlog.investigate.api import access_routes, alert_routes, console_routes, history_routes, log_routes
-from auditlog.investigate.usecases.access import KnownTokens
+from auditlog.investigate.usecases.access import KnownTokens, ReadRecorder
 from auditlog.investigate.usecases.refusals import Refused
 from auditlog.ledger.gateway import Ledger
 
@@ -42,9 +42,11 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ledger is None
         app.state.ledger = ledger if ledger is not None else Ledger.from_settings(settings, pool_size=POOL)
+        app.state.recorder = ReadRecorder(app.state.ledger)
         try:
             yield
         finally:
+            app.state.recorder.close()
             if own:
                 app.state.ledger.close()
 

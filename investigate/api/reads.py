@@ -1,8 +1,9 @@
 """Every read of ledger contents is on the record before it is answered.
 
 ``record`` appends the read (token, role, case, route, parameters, client address) to the ledger
-and commits it; when that fails the request is answered 503 with the reason, and nothing read
-(401 if the token was revoked or expired since it was looked up).
+and waits for its commit (``ReadRecorder``: the reads of requests that arrive together share
+one); when that fails the request is answered 503 with the reason, and nothing read (401 if the
+token was revoked or expired since it was looked up).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import HTTPException, Request
 
 from auditlog.domain.errors import AuditError
 from auditlog.investigate.api.auth import unauthorized
-from auditlog.investigate.usecases.access import Principal, Unauthenticated, canonical, record_read
+from auditlog.investigate.usecases.access import Principal, Unauthenticated, canonical
 from auditlog.ledger.access import Read
 
 
@@ -29,7 +30,7 @@ def record(request: Request, who: Principal, case: str | None, params: dict[str,
     client = request.client.host if request.client else "unknown"
     read = Read(who.token_id, who.role.value, case, f"{request.method} {path}", canonical(params), client)
     try:
-        record_read(request.app.state.ledger, read)
+        request.app.state.recorder.record(read)
     except Unauthenticated as exc:  # revoked or expired since it was looked up
         request.app.state.known_tokens.forget(who.token_id)
         raise unauthorized(exc.reason) from None

@@ -9,14 +9,17 @@ once, when it is made. Every face that answers a read of ledger contents records
 from __future__ import annotations
 
 import json
+import queue
 import secrets
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from auditlog.domain.access import Role, Scope, parse_scopes, token_id_of
-from auditlog.domain.errors import BadInput
+from auditlog.domain.errors import BadInput, ServiceUnavailable
 from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.access import Read, ReadFilter, StoredRead, StoredToken, TokenRefused, token_hash
 from auditlog.ledger.gateway import Ledger
@@ -147,6 +150,72 @@ def record_read(ledger: Ledger, read: Read) -> StoredRead:
             return unit.record_read(read)
     except TokenRefused as exc:
         raise Unauthenticated(exc.reason) from None
+
+
+class ReadRecorder:
+    """Records the reads of a server's requests, those that arrive together in one transaction.
+
+    Each read of ledger contents must be committed before it is answered, and the read chain
+    takes one append at a time: one transaction (and one commit to wait for) per request made
+    every request queue behind the chain's lock. Here a thread of its own appends what is
+    waiting, up to ``batch`` reads, in one transaction; each caller waits for the commit that
+    holds its read (``record``) and gets its own answer: recorded, its token refused
+    (``Unauthenticated``), or the reason nothing was recorded."""
+
+    def __init__(self, ledger: Ledger, batch: int = 256) -> None:
+        self._ledger = ledger
+        self._batch = batch
+        self._waiting: queue.SimpleQueue[tuple[Read, Future[StoredRead]] | None] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="read-recorder", daemon=True)
+        self._thread.start()
+
+    def record(self, read: Read) -> StoredRead:
+        """Put ``read`` on the record; returns once it is committed, raises if it cannot be."""
+        if self._closed:
+            raise ServiceUnavailable("the server is stopping: the read could not be put on the record")
+        done: Future[StoredRead] = Future()
+        self._waiting.put((read, done))
+        return done.result()
+
+    def close(self) -> None:
+        """Record what is waiting, then stop."""
+        self._closed = True
+        self._waiting.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            first = self._waiting.get()
+            if first is None:
+                return
+            batch, stop = [first], False
+            while len(batch) < self._batch:
+                try:
+                    more = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._record(batch)
+            if stop:
+                return
+
+    def _record(self, batch: list[tuple[Read, Future[StoredRead]]]) -> None:
+        try:
+            with self._ledger.recording() as unit:
+                answers = unit.record_reads([read for read, _ in batch])
+        except Exception as exc:  # nothing of the batch was recorded: each caller hears why
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for (_, done), answer in zip(batch, answers, strict=True):
+            if isinstance(answer, TokenRefused):
+                done.set_exception(Unauthenticated(answer.reason))
+            else:
+                done.set_result(answer)
 
 
 @dataclass(frozen=True)
