@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -162,9 +163,10 @@ class ReadRecorder:
     holds its read (``record``) and gets its own answer: recorded, its token refused
     (``Unauthenticated``), or the reason nothing was recorded."""
 
-    def __init__(self, ledger: Ledger, batch: int = 256) -> None:
+    def __init__(self, ledger: Ledger, batch: int = 256, wait_s: float = 30.0) -> None:
         self._ledger = ledger
         self._batch = batch
+        self._wait_s = wait_s
         self._waiting: queue.SimpleQueue[tuple[Read, Future[StoredRead]] | None] = queue.SimpleQueue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="read-recorder", daemon=True)
@@ -176,7 +178,10 @@ class ReadRecorder:
             raise ServiceUnavailable("the server is stopping: the read could not be put on the record")
         done: Future[StoredRead] = Future()
         self._waiting.put((read, done))
-        return done.result()
+        try:
+            return done.result(timeout=self._wait_s)
+        except FutureTimeout:  # recorded later or never: either way, not answered
+            raise ServiceUnavailable(f"the read was not put on the record within {self._wait_s:g} s") from None
 
     def close(self) -> None:
         """Record what is waiting, then stop."""

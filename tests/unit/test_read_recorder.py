@@ -1,0 +1,108 @@
+"""The API's read recorder, as logic: the hand-over between request threads and its own thread.
+(Real appends, concurrent callers, token refusals and the chain: tests/integration/
+test_chained_concurrency.py.) The ledger here is a stand-in whose unit of work records what it
+was given, fails, or waits: what is tested is the recorder's waiting, not Postgres."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+
+from auditlog.domain.errors import AuditError, ServiceUnavailable
+from auditlog.investigate.usecases.access import ReadRecorder
+from auditlog.ledger.access import Read, StoredRead
+from auditlog.ledger.gateway import Ledger
+
+READ = Read("tok_x", "investigator", "C-1", "GET /x", "{}", "127.0.0.1")
+
+
+class _Unit:
+    def __init__(self, ledger: _Ledger) -> None:
+        self.ledger = ledger
+
+    def record_reads(self, reads: Sequence[Read]) -> list[StoredRead]:
+        self.ledger.batches.append(len(reads))
+        if self.ledger.failure is not None:
+            raise self.ledger.failure
+        return [StoredRead(n, datetime.now(UTC), r.token_id, r.role, r.case_id, r.route, r.params, r.client)
+                for n, r in enumerate(reads)]
+
+
+class _Ledger:
+    def __init__(self, failure: Exception | None = None, hold: threading.Event | None = None) -> None:
+        self.failure, self.hold = failure, hold
+        self.batches: list[int] = []
+        self.entered = threading.Event()
+
+    @contextmanager
+    def recording(self) -> Iterator[_Unit]:
+        self.entered.set()
+        if self.hold is not None:
+            self.hold.wait()
+        yield _Unit(self)
+
+
+def _recorder(ledger: _Ledger, **kwargs: Any) -> ReadRecorder:
+    return ReadRecorder(cast(Ledger, ledger), **kwargs)
+
+
+def test_a_read_is_answered_once_its_batch_is_recorded() -> None:
+    ledger = _Ledger()
+    recorder = _recorder(ledger)
+    stored = recorder.record(READ)
+    recorder.close()
+    assert (stored.case_id, ledger.batches) == ("C-1", [1])
+
+
+def test_callers_waiting_together_share_a_batch() -> None:
+    hold = threading.Event()
+    ledger = _Ledger(hold=hold)
+    recorder = _recorder(ledger)
+    answers: list[StoredRead] = []
+
+    def caller() -> None:
+        answers.append(recorder.record(READ))
+
+    first = threading.Thread(target=caller)
+    first.start()
+    assert ledger.entered.wait(5)  # the first read's batch is open, held
+    rest = [threading.Thread(target=caller) for _ in range(5)]
+    for t in rest:
+        t.start()
+    deadline = time.monotonic() + 5
+    while recorder._waiting.qsize() < 5 and time.monotonic() < deadline:  # the others queue behind it
+        time.sleep(0.01)
+    hold.set()
+    for t in [first, *rest]:
+        t.join(5)
+    recorder.close()
+    assert len(answers) == 6 and ledger.batches == [1, 5]
+
+
+def test_every_caller_of_a_failed_batch_hears_why() -> None:
+    recorder = _recorder(_Ledger(failure=AuditError("Postgres error: permission denied for table reads")))
+    with pytest.raises(AuditError, match="permission denied"):
+        recorder.record(READ)
+    recorder.close()
+
+
+def test_a_read_not_recorded_in_time_is_not_answered() -> None:
+    hold = threading.Event()
+    recorder = _recorder(_Ledger(hold=hold), wait_s=0.2)
+    with pytest.raises(ServiceUnavailable, match="not put on the record within 0.2 s"):
+        recorder.record(READ)
+    hold.set()
+    recorder.close()
+
+
+def test_a_closed_recorder_refuses() -> None:
+    recorder = _recorder(_Ledger())
+    recorder.close()
+    with pytest.raises(ServiceUnavailable, match="stopping"):
+        recorder.record(READ)
