@@ -98,40 +98,45 @@ class KnownTokens:
     client's every request need not ask the ledger who it is. Only for reads that go on the
     record: ``record_read`` checks, with the append, that the token is still neither revoked nor
     expired, so a revocation stops the next read at once all the same. Kept by the token's
-    SHA-256, never its text; a token that fails is not kept."""
+    SHA-256, never its text; a token that fails is not kept. Used from the server's event loop
+    and its threads at once, hence the lock."""
 
     def __init__(self, keep_s: float = 30.0, capacity: int = 4096) -> None:
         self._keep_s = keep_s
         self._capacity = capacity
         self._known: dict[bytes, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
 
     def known(self, token: str | None) -> Principal | None:
         """The principal behind ``token`` if it was found valid lately and has not expired since."""
         if not token:
             return None
         key = token_hash(token)
-        found = self._known.get(key)
-        if found is None:
+        with self._lock:
+            found = self._known.get(key)
+            if found is None:
+                return None
+            principal, found_at = found
+            if time.monotonic() - found_at <= self._keep_s and principal.expires_at > datetime.now(UTC):
+                return principal
+            del self._known[key]
             return None
-        principal, found_at = found
-        if time.monotonic() - found_at > self._keep_s or principal.expires_at <= datetime.now(UTC):
-            self._known.pop(key, None)
-            return None
-        return principal
 
     def authenticate(self, ledger: Ledger, token: str | None) -> Principal:
         """``authenticate``, asking the ledger, and remember the principal."""
         principal = authenticate(ledger, token)
         assert token is not None
-        if len(self._known) >= self._capacity:
-            self._known.clear()
-        self._known[token_hash(token)] = (principal, time.monotonic())
+        with self._lock:
+            if len(self._known) >= self._capacity:
+                self._known.clear()
+            self._known[token_hash(token)] = (principal, time.monotonic())
         return principal
 
     def forget(self, token_id: str) -> None:
         """Forget the token ``token_id`` (found revoked or expired)."""
-        for key in [k for k, (p, _) in self._known.items() if p.token_id == token_id]:
-            self._known.pop(key, None)
+        with self._lock:
+            for key in [k for k, (p, _) in self._known.items() if p.token_id == token_id]:
+                del self._known[key]
 
 
 # -- the reads log ----------------------------------------------------------------------------
