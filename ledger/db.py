@@ -31,10 +31,8 @@ def _set_role(conn: psycopg.Connection, role: str) -> None:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         if not conn.autocommit:
             conn.commit()  # SET ROLE lasts for the session once its transaction commits
-    except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
-        raise AuditError(
-            f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
-            f"the DATABASE_URL user a member of {role})") from exc
+    except ROLE_REFUSED as exc:
+        raise cannot_act_as(role, exc) from exc
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc
 
@@ -50,6 +48,15 @@ def translated_errors() -> Iterator[None]:
         raise AuditError("the ledger has no tables yet: run `auditlog db migrate`") from exc
     except psycopg.Error as exc:
         raise AuditError(f"Postgres error: {first_line(exc)}") from exc
+
+
+# what Postgres answers a SET ROLE the login may not take
+ROLE_REFUSED = (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege)
+
+
+def cannot_act_as(role: str, exc: BaseException) -> AuditError:
+    return AuditError(f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
+                      f"the DATABASE_URL user a member of {role})")
 
 
 def first_line(exc: BaseException) -> str:

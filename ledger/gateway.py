@@ -30,7 +30,7 @@ from psycopg.rows import namedtuple_row
 from auditlog.domain.errors import AuditError, ServiceUnavailable
 from auditlog.domain.settings import Settings
 from auditlog.ledger import checkpoints, feed, roles, tree_checkpoints
-from auditlog.ledger.db import first_line, translated_errors
+from auditlog.ledger.db import ROLE_REFUSED, cannot_act_as, first_line, translated_errors
 from auditlog.ledger.migrate import Migration, migrate
 from auditlog.ledger.units import ProjectUnit, ReadUnit, RecordUnit, WriteUnit
 
@@ -198,11 +198,9 @@ def _transaction(conn: psycopg.Connection[Any], role: str, characteristics: str 
     begin = sql.SQL("BEGIN {}; SET LOCAL ROLE {}").format(sql.SQL(characteristics or ""), sql.Identifier(role))
     try:
         conn.execute(begin)
-    except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege) as exc:
+    except ROLE_REFUSED as exc:
         _roll_back(conn)
-        raise AuditError(
-            f"cannot act as role {role}: {first_line(exc)} (run `auditlog db migrate`, and make "
-            f"the DATABASE_URL user a member of {role})") from exc
+        raise cannot_act_as(role, exc) from exc
     try:
         yield
     except BaseException:

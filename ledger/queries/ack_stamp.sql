@@ -1,6 +1,6 @@
 -- What an acknowledgement needs before it can be hashed: the time, a seq, the ack chain's
 -- head, and whether the alert exists.
--- Run after the chain's lock was granted, as a statement of its own (chained.stamp): a
+-- Run after the chain's lock was granted, as a statement of its own (chained.locked): a
 -- statement reads on the snapshot taken when it began, so a head read in the statement that
 -- waited for the lock would miss the row the lock's last holder committed meanwhile.
 SELECT now() AS acked_at, nextval('events_seq_seq') AS seq,

@@ -1,5 +1,5 @@
 -- What a batch of alerts needs before it can be hashed: the time and the alert chain's head.
--- Run after the chain's lock was granted, as a statement of its own (chained.stamp): a
+-- Run after the chain's lock was granted, as a statement of its own (chained.locked): a
 -- statement reads on the snapshot taken when it began, so a head read in the statement that
 -- waited for the lock would miss the row the lock's last holder committed meanwhile.
 SELECT now() AS raised_at,

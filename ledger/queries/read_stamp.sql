@@ -1,6 +1,6 @@
 -- What reads need before they can be hashed: the time, a seq each, the read chain's head, and why
 -- each read's token may not read now (NULL: no token, the CLI's reads; '': it may).
--- Run after the chain's lock was granted, as a statement of its own (chained.stamp): a
+-- Run after the chain's lock was granted, as a statement of its own (chained.locked): a
 -- statement reads on the snapshot taken when it began, so a head read in the statement that
 -- waited for the lock would miss the row the lock's last holder committed meanwhile.
 SELECT now() AS read_at,
