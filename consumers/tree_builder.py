@@ -29,6 +29,7 @@ from auditlog.ledger.keys import load_private
 from auditlog.ledger.records import LEAF_MAGIC, NO_PREV
 from auditlog.ledger.tiles import Edge
 from auditlog.ledger.tree import LedgerLeaf, copy_text, position_of
+from auditlog.ledger.units import WriteUnit
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class TreeBuilder:
                 size, _ = unit.tree_size()
                 edge = unit.tree_edge(size)
             self.built.size = size
-            last_of: dict[str, int] = {}
+            last = _LastLeaves(size)
             unsigned, signed_at = 0, time.monotonic()
             self.health.ready = True
             with _Pages(source, position, self.batch, self.idle_s, self._stop) as pages:
@@ -78,12 +79,8 @@ class TreeBuilder:
                     rows = pages.next()
                     if rows:
                         with ledger.writing() as unit:
-                            missing = list({r[3] for r in rows if r[3] is not None and r[3] not in last_of})
-                            if len(last_of) + len(missing) > _SUBJECTS_KEPT:
-                                last_of.clear()
-                            if missing:
-                                last_of.update(unit.subject_heads(missing))
-                            leaves = _grow(edge, rows, last_of)
+                            last.take_in(unit, rows, edge.size)
+                            leaves = _grow(edge, rows, last.of)
                             unit.store_tree(leaves, edge.take_full() + edge.partial(), edge.size, edge.root())
                             unit.store_feed_position(self.name, position_of(rows[-1]))
                         self.built.leaves += len(rows)
@@ -115,6 +112,27 @@ class TreeBuilder:
             self.built.checkpoints += 1
             self.metrics.count("tree_checkpoints_signed_total")
         return True
+
+
+class _LastLeaves:
+    """The last leaf of each subject, that the next leaf of the subject points back to. Every leaf
+    from ``complete_from`` on was grown here, so a subject held by none of them is asked of the
+    ledger below that size only, and a tree grown from nothing never asks."""
+
+    def __init__(self, size: int) -> None:
+        self.of: dict[str, int] = {}
+        self.complete_from = size
+
+    def take_in(self, unit: WriteUnit, rows: list[LedgerLeaf], size: int) -> None:
+        """Hold the last leaf of every subject of ``rows`` that has one, before they are grown
+        into a tree of ``size`` leaves (all committed)."""
+        missing = list({r[3] for r in rows if r[3] is not None and r[3] not in self.of})
+        if len(self.of) + len(missing) > _SUBJECTS_KEPT:
+            self.of.clear()
+            self.complete_from = size
+            missing = list({r[3] for r in rows if r[3] is not None})
+        if missing and self.complete_from:
+            self.of.update(unit.subject_heads(missing, self.complete_from))
 
 
 def _grow(edge: Edge, rows: list[LedgerLeaf], last_of: dict[str, int]) -> str:

@@ -192,8 +192,8 @@ class ReadUnit:
     def tree_leaves(self, after: feed.Position, limit: int) -> list[tree.LedgerLeaf]:
         return tree.leaves(self.conn, after, limit)
 
-    def subject_heads(self, subjects: Sequence[str]) -> dict[str, int]:
-        return tree.subject_heads(self.conn, subjects)
+    def subject_heads(self, subjects: Sequence[str], below: int) -> dict[str, int]:
+        return tree.subject_heads(self.conn, subjects, below)
 
     def tile(self, level: int, n: int, width: int) -> tuple[int, bytes] | None:
         return tree.tile(self.conn, level, n, width)
