@@ -10,12 +10,14 @@ finished and the partial tiles of the new size (``tree_tiles``), and the new siz
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from auditlog.domain.errors import AuditError
 from auditlog.ledger import merkle, records, tiles
@@ -50,8 +52,8 @@ class Leaf:
 
 def leaves(conn: psycopg.Connection, after: Position, limit: int) -> list[LedgerLeaf]:
     params = {"txid": str(after.txid), "seq": after.seq, "limit": limit}
-    with translated_errors():
-        rows: list[LedgerLeaf] = conn.execute(leaves_sql(), params, binary=True).fetchall()
+    with translated_errors(), conn.cursor(binary=True, row_factory=tuple_row) as cur:  # a named tuple per row: 9%
+        rows: list[LedgerLeaf] = cur.execute(leaves_sql(), params).fetchall()
     return rows
 
 
@@ -80,9 +82,11 @@ def tile(conn: psycopg.Connection, level: int, n: int, width: int) -> tuple[int,
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
-def subject_heads(conn: psycopg.Connection, subjects: Sequence[str]) -> dict[str, int]:
+def subject_heads(conn: psycopg.Connection, subjects: Sequence[str], below: int) -> dict[str, int]:
+    """The last leaf of each subject in a tree of ``below`` leaves (a subject without one: absent)."""
     with translated_errors():
-        return {s: int(i) for s, i in conn.execute(query("subject_heads"), {"subjects": list(subjects)})}
+        params = {"subjects": list(subjects), "below": below}
+        return {s: int(i) for s, i in conn.execute(query("subject_heads"), params)}
 
 
 def store(conn: psycopg.Connection, new_leaves: str, new_tiles: Sequence[tuple[tiles.Tile, bytes]],
@@ -106,13 +110,14 @@ def leaf_line(index: int, seq: int, kind: str, subject: str | None, prev: int) -
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
 
 def copy_text(value: str | None) -> str:
     """A value in COPY's text format: NULL as \\N, backslash, tab, newline, CR escaped."""
     if value is None:
         return "\\N"
-    return value.translate(_COPY_ESCAPES) if any(c in value for c in "\\\t\n\r") else value
+    return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
 class TileCache:
