@@ -9,12 +9,11 @@ tile read by a reading unit of work as a server answers one request (p50/p99 ove
 tiles), and ``prove`` (the use case, a unit of work each) over random events.
 Targets: build >= 200,000 entries/s; a tile p99 < 5 ms; prove < 10 ms. Figures only.
 
-Measured (issue 13; the shared 2-core box, three runs of 1,000,000 rows): build 52,790-73,192
-entries/s, 0.46-0.66x the read-and-hash baseline (105,867-113,627/s) and 0.040-0.062x hashing
-alone; before, in the same hour, 52,649/s, 0.85x a baseline of 61,948/s (the baseline reads
-through the same query, whose records the server now makes 1.7x faster) and 0.044x hashing
-alone. Not met: the builder spends ~8 us of CPU a leaf and the server ~9 (record ~5, storing the
-``tree_leaves`` row ~4), so two cores cannot reach 200,000/s (README, "Evidence": Speed).
+Measured (issue 13; the shared 2-core box, 1,000,000 rows): build 126,589 and 144,460 entries/s,
+1.16x and 1.20x the read-and-hash baseline and 0.12x hashing alone; before the second pass
+(migration 009 dropped the subject index of ``tree_leaves``, tiles stored in binary, pages read as
+plain tuples) 52,790-73,192/s, 0.46-0.66x. Not met: both cores are busy, the builder spending
+~7 us of CPU a leaf and Postgres ~8 (README, "Evidence": Speed).
 """
 
 from __future__ import annotations
