@@ -89,6 +89,12 @@ def subject_heads(conn: psycopg.Connection, subjects: Sequence[str], below: int)
         return {s: int(i) for s, i in conn.execute(query("subject_heads"), params)}
 
 
+def every_subject_head(conn: psycopg.Connection, below: int, limit: int) -> list[tuple[str, int]]:
+    """The last leaf of every subject in a tree of ``below`` leaves, one scan; ``limit`` subjects at most."""
+    with translated_errors(), conn.cursor(row_factory=tuple_row) as cur:
+        return [(s, int(i)) for s, i in cur.execute(query("every_subject_head"), {"below": below, "limit": limit})]
+
+
 def store(conn: psycopg.Connection, new_leaves: str, new_tiles: Sequence[tuple[tiles.Tile, bytes]],
           tree_size: int, tree_root: bytes) -> None:
     """One builder commit's effects (the caller's transaction also stores its feed position).

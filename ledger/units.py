@@ -195,6 +195,9 @@ class ReadUnit:
     def subject_heads(self, subjects: Sequence[str], below: int) -> dict[str, int]:
         return tree.subject_heads(self.conn, subjects, below)
 
+    def every_subject_head(self, below: int, limit: int) -> list[tuple[str, int]]:
+        return tree.every_subject_head(self.conn, below, limit)
+
     def tile(self, level: int, n: int, width: int) -> tuple[int, bytes] | None:
         return tree.tile(self.conn, level, n, width)
 

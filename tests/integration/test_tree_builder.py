@@ -1,7 +1,8 @@
 """The tree builder's previous-leaf links on a real ledger, however it was run: from nothing,
-restarted part-way (it asks the ledger for each subject's last leaf), and forgetting the
-subjects it holds when they outgrow what it keeps. The expected links are worked out here from
-the stored leaves in index order, not by the builder's code."""
+restarted part-way (it loads every subject's last leaf in one scan), restarted with more subjects
+than it keeps (it asks the ledger about each subject instead) and forgetting them as they outgrow
+what it keeps. The expected links are worked out here from the stored leaves in index order, not
+by the builder's code."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_links_hold_across_restarts_and_forgetting(settings: Settings, monkeypat
     _append(settings, 30, 0)
     assert TreeBuilder(settings, batch=4).run(until_idle=True).size == 30
     _append(settings, 30, 30)
-    monkeypatch.setattr(tree_builder, "_SUBJECTS_KEPT", 3)  # fewer than a batch brings: forgets often
+    monkeypatch.setattr(tree_builder, "_SUBJECTS_KEPT", 3)  # fewer than the 7 subjects: asks, and forgets often
     built = TreeBuilder(settings, batch=4).run(until_idle=True)
     assert (built.leaves, built.size) == (30, 60)
     _append(settings, 16, 60)
