@@ -179,9 +179,17 @@ def subject_leaves(conn: psycopg.Connection, subject: str, below: int) -> list[L
         return [_leaf(r) for r in conn.execute(query("subject_leaves"), {"subject": subject, "size": below})]
 
 
+def missing_leaf(leaves: Sequence[Leaf]) -> int | None:
+    """The first leaf that a subject's ``leaves`` (newest first, ``subject_leaves``) link back to
+    but do not hold: its row is gone from the ledger. None: the walk down to the first is whole."""
+    for newer, older in zip(leaves, [*leaves[1:], None], strict=True):
+        if newer.prev != (records.NO_PREV if older is None else older.index):
+            return newer.prev
+    return None
+
+
 def _leaf(row: Any) -> Leaf:
-    record = b"" if row[5] is None else bytes(row[5])  # its row is gone: no record makes its entry
-    return Leaf(int(row[0]), int(row[1]), row[2], row[3], int(row[4]), record)
+    return Leaf(int(row[0]), int(row[1]), row[2], row[3], int(row[4]), bytes(row[5]))
 
 
 def leaf_rows(conn: psycopg.Connection, first: int, last: int) -> list[tuple[int, int, str, str | None, int]]:

@@ -33,7 +33,7 @@ from auditlog.domain.model import AdminAction
 from auditlog.domain.plain import from_plain
 from auditlog.domain.settings import Settings
 from auditlog.investigate.usecases.refusals import Field, Refused
-from auditlog.ledger import merkle, note, records
+from auditlog.ledger import merkle, note, records, tree
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.keys import load_private
 
@@ -73,6 +73,10 @@ def make_bundle(ledger: Ledger, settings: Settings, query: BundleQuery) -> Bundl
                          "next checkpoint (or set AUDITLOG_SIGNING_KEY)")
     with ledger.reading() as unit:
         leaves = unit.subject_leaves(query.account, leaf.index + 1)
+        gone = tree.missing_leaf(leaves)
+        if gone is not None:
+            raise AuditError(f"leaf {gone} of {query.account} has no row in the ledger any more, so no bundle could "
+                             "prove the account whole: the ledger was changed (run `auditlog verify`)")
         node = unit.tile_cache().node_reader()
         proven = [_proven(x, signed.size, node) for x in leaves]
         states = [{"at": t.isoformat(), "state": state_to_plain(unit.state_at(query.account, t, None))}

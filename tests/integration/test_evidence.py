@@ -145,6 +145,23 @@ def test_the_previous_leaf_links_walk_every_event_of_a_target(log: tuple[Setting
         expected = [r[0] for r in conn.execute("SELECT seq FROM events WHERE target_id = 'a-3' ORDER BY seq DESC")]
     assert [leaf.seq for leaf in leaves] == expected
     assert [leaf.prev for leaf in leaves] == [leaf.index for leaf in leaves[1:]] + [records.NO_PREV]
+    assert tree.missing_leaf(leaves) is None
+
+
+@pytest.mark.parametrize("which", [0, 4, -1])  # the oldest, a middle and the newest event of a-3
+def test_an_event_deleted_from_the_ledger_is_named_by_the_link_to_it(log: tuple[Settings, list[str]],
+                                                                      which: int) -> None:
+    settings, _ = log
+    with tampered(settings) as conn:
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM events WHERE target_id = 'a-3' ORDER BY seq")]
+        (gone,) = conn.execute("SELECT idx FROM tree_leaves WHERE seq = %s", (seqs[which],)).fetchone()
+        conn.execute("DELETE FROM events WHERE seq = %s", (seqs[which],))
+        leaves = tree.subject_leaves(conn, "a-3", FIRST + 1 + SECOND)
+    assert gone not in [leaf.index for leaf in leaves] and len(leaves) == len(seqs) - 1
+    if which == -1:  # nothing newer links to the newest: a bundle's seal does (make_bundle checks from it)
+        assert tree.missing_leaf(leaves) is None
+    else:
+        assert tree.missing_leaf(leaves) == gone
 
 
 def test_consistency_between_the_two_signed_trees(log: tuple[Settings, list[str]]) -> None:
