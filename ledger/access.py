@@ -127,6 +127,10 @@ def record_read(conn: psycopg.Connection[Any], read: Read) -> StoredRead:
     return answer
 
 
+# insert_reads.sql's arrays, in the order record_reads fills them
+_READ_COLUMNS = ("seq", "token_id", "role", "case_id", "route", "params", "client", "chain_pos", "prev_hash", "hash")
+
+
 def record_reads(conn: psycopg.Connection[Any], reads: Sequence[Read]) -> list[StoredRead | TokenRefused]:
     """Append ``reads`` in the caller's transaction, in order, chained under the read chain's lock
     (taken once for all of them: the API records the reads of requests that arrive together in one
@@ -137,7 +141,7 @@ def record_reads(conn: psycopg.Connection[Any], reads: Sequence[Read]) -> list[S
             conn, READ_CHAIN, "read_stamp", {"token_ids": [r.token_id for r in reads]})
         head = chain.EMPTY if head_pos is None else chain.Head(int(head_pos), bytes(head_hash))
         pos, prev_hash = head.pos, head.hash
-        rows: list[dict[str, Any]] = []
+        columns: dict[str, list[Any]] = {name: [] for name in _READ_COLUMNS}
         answers: list[StoredRead | TokenRefused] = []
         for read, seq, refusal in zip(reads, seqs, refusals, strict=True):
             if refusal:
@@ -147,15 +151,14 @@ def record_reads(conn: psycopg.Connection[Any], reads: Sequence[Read]) -> list[S
             record = records.read_record(seq, pos, read_at, read.token_id, read.role, read.case_id, read.route,
                                          read.params, read.client)
             link = chain.link_record(prev_hash, record)
-            rows.append({"seq": seq, "read_at": read_at, "token_id": read.token_id, "role": read.role,
-                         "case_id": read.case_id, "route": read.route, "params": read.params, "client": read.client,
-                         "chain_pos": pos, "prev_hash": prev_hash, "hash": link})
+            for name, value in zip(_READ_COLUMNS, (seq, read.token_id, read.role, read.case_id, read.route, read.params,
+                                                   read.client, pos, prev_hash, link), strict=True):
+                columns[name].append(value)
             prev_hash = link
             answers.append(StoredRead(seq, read_at, read.token_id, read.role, read.case_id, read.route, read.params,
                                       read.client))
-        if rows:
-            with conn.cursor() as cursor:
-                cursor.executemany(query("insert_read"), rows)
+        if columns["seq"]:
+            conn.execute(query("insert_reads"), {"read_at": read_at, **columns})
     return answers
 
 

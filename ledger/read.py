@@ -56,7 +56,14 @@ def who(
 ) -> list[LedgerEvent]:
     """One page of matching events in event-time order; pass the last row's
     ``(occurred_at, seq)`` as ``after`` for the next page."""
-    params = {
+    params = who_params(where, limit, after)
+    with translated_errors():
+        return [row_to_event(row) for row in conn.execute(query("who"), params).fetchall()]
+
+
+def who_params(where: WhoFilter, limit: int, after: tuple[datetime, int] | None) -> dict[str, Any]:
+    """The who query's parameters (``query("who")``)."""
+    return {
         "actor": where.actor,
         "actor_kind": where.actor_kind,
         "org": where.org,
@@ -72,8 +79,6 @@ def who(
         "after_seq": after[1] if after else None,
         "limit": limit,
     }
-    with translated_errors():
-        return [row_to_event(row) for row in conn.execute(query("who"), params).fetchall()]
 
 
 def who_all(conn: psycopg.Connection, where: WhoFilter, *, page: int = 1000) -> list[LedgerEvent]:

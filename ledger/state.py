@@ -9,7 +9,10 @@ snapshot (``ledger.snapshots``) and folds only the events after it;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import psycopg
 
@@ -33,14 +36,27 @@ def history(
 def state_at(
     conn: psycopg.Connection, account: str, at: datetime, known_at: datetime | None = None
 ) -> AccountState:
-    params = {"account": account, "at": at, "known_at": known_at}
     with translated_errors():
-        snap = conn.execute(query("nearest_snapshot"), params).fetchone()
-        start = state_from_plain(snap[2]) if snap else AccountState(account)
-        tail = conn.execute(query("events_after_point"), {
-            **params, "after_time": snap[0] if snap else None, "after_seq": snap[1] if snap else None,
-        })
-        return fold(account, (from_plain(row[0]) for row in tail), start)
+        rows = conn.execute(state_statement(), state_params(account, at, known_at)).fetchall()
+    return state_from_rows(account, rows)
+
+
+@cache
+def state_statement() -> str:
+    """One statement: the nearest snapshot (a CTE) and the events after it (``state_from_rows``)."""
+    return f"WITH snap AS MATERIALIZED (\n{query('nearest_snapshot')}\n)\n{query('state_from_snapshot')}"
+
+
+def state_params(account: str, at: datetime, known_at: datetime | None) -> dict[str, Any]:
+    return {"account": account, "at": at, "known_at": known_at}
+
+
+def state_from_rows(account: str, rows: Sequence[Sequence[Any]]) -> AccountState:
+    """The fold of ``state_statement``'s rows: (part, occurred_at, seq, doc), the snapshot's
+    state first (part 0) if there is one, then the events' payloads."""
+    snapshot = bool(rows) and rows[0][0] == 0
+    start = state_from_plain(rows[0][3]) if snapshot else AccountState(account)
+    return fold(account, (from_plain(row[3]) for row in rows[1 if snapshot else 0:]), start)
 
 
 def state_by_replay(

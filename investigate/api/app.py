@@ -1,6 +1,7 @@
 """``create_app(settings)``: the ASGI app ``auditlog serve`` runs under uvicorn.
 
-One ``Ledger`` with a small pool for the app's life; routers read it through the use cases.
+One ``Ledger`` with a small pool for the app's life, and an ``AsyncReader`` for the questions
+answered on the event loop (state, who); routers read them through the use cases.
 ``/api/v1/...`` (the investigator's questions, the reads log, lag, verify, tokens) answers JSON,
 every refusal as ``{"detail": "one-line reason"}``; ``/log/`` (the transparency log's tiles)
 answers as before. A refusal is a 4xx with its reason, a ledger that cannot be reached a 503;
@@ -25,6 +26,7 @@ from auditlog.investigate.api import access_routes, alert_routes, console_routes
 from auditlog.investigate.usecases.access import KnownTokens, ReadRecorder
 from auditlog.investigate.usecases.refusals import Refused
 from auditlog.ledger.gateway import Ledger
+from auditlog.ledger.reader import AsyncReader
 
 POOL = 4
 log = logging.getLogger("auditlog.api")
@@ -43,9 +45,12 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None) -> FastAPI:
         own = ledger is None
         app.state.ledger = ledger if ledger is not None else Ledger.from_settings(settings, pool_size=POOL)
         app.state.recorder = ReadRecorder(app.state.ledger)
+        app.state.reader = AsyncReader(app.state.ledger.database_url, size=POOL)
         try:
+            await app.state.reader.open()
             yield
         finally:
+            await app.state.reader.close()
             app.state.recorder.close()
             if own:
                 app.state.ledger.close()

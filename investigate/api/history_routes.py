@@ -3,6 +3,8 @@
 Each route needs an investigator token and ``X-Audit-Case``; it reads its parameters, puts the
 read on the record (``reads.record``), then asks the use case with the token's scope (applied in
 the ledger's query, never after paging) and renders the answer as ``auditlog ... --json`` does.
+State and who, the questions asked most, run on the event loop (``reads.record_async``, the
+app's ``AsyncReader``: one statement each, no thread); the others take a thread of the pool.
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ def _given(**params: Any) -> dict[str, Any]:
 
 
 @router.get("/accounts/{id}/state", summary="an account's state at a time (as known at known_at)")
-def state(request: Request, id: Id, who: Investigator, case: CaseHeader = None, at: TimeParam = None,
-          known_at: TimeParam = None, tz: ZoneParam = None) -> dict[str, Any]:
+async def state(request: Request, id: Id, who: Investigator, case: CaseHeader = None, at: TimeParam = None,
+                known_at: TimeParam = None, tz: ZoneParam = None) -> dict[str, Any]:
     case = require_case(case)
     zone = inputs.tz_of(tz)
     moment = inputs.time_of(at, zone, "at") or datetime.now(UTC)
     query = history.StateQuery(id, moment, inputs.time_of(known_at, zone, "known_at"), who.scope)
-    on_record = reads.recorder(request, who, case, _given(id=id, at=at, known_at=known_at, tz=tz))
-    return json.state_answer(history.state_at(request.app.state.ledger, query, on_record), zone)
+    on_record = reads.async_recorder(request, who, case, _given(id=id, at=at, known_at=known_at, tz=tz))
+    return json.state_answer(await history.state_at_async(request.app.state.reader, query, on_record), zone)
 
 
 @router.get("/accounts/{id}/timeline", summary="an account's events and status intervals in a window")
@@ -65,20 +67,20 @@ def diff(request: Request, id: Id, who: Investigator, t1: RequiredTime, t2: Requ
 
 
 @router.get("/events", summary="who did what, when: events matching every filter, a page at a time")
-def events(request: Request, who: Investigator, case: CaseHeader = None, actor: TextParam = None,
-           actor_kind: Kind | None = None, org: TextParam = None, target: TextParam = None,
-           action: TextParam = None, start: FromParam = None, to: TimeParam = None, cursor: Cursor = None,
-           limit: Limit = 100, known_at: TimeParam = None, tz: ZoneParam = None) -> dict[str, Any]:
+async def events(request: Request, who: Investigator, case: CaseHeader = None, actor: TextParam = None,
+                 actor_kind: Kind | None = None, org: TextParam = None, target: TextParam = None,
+                 action: TextParam = None, start: FromParam = None, to: TimeParam = None, cursor: Cursor = None,
+                 limit: Limit = 100, known_at: TimeParam = None, tz: ZoneParam = None) -> dict[str, Any]:
     case = require_case(case)
     zone = inputs.tz_of(tz)
     query = history.WhoQuery(actor=actor, actor_kind=actor_kind, org=org, target=target, action=action,
                              start=inputs.time_of(start, zone, "from"), end=inputs.time_of(to, zone, "to"),
                              limit=limit, after=cursor, known_at=inputs.time_of(known_at, zone, "known_at"),
                              scope=who.scope)
-    on_record = reads.recorder(request, who, case, _given(actor=actor, actor_kind=actor_kind, org=org, target=target,
-                                            action=action, **{"from": start}, to=to, cursor=cursor, limit=limit,
-                                            known_at=known_at, tz=tz))
-    return json.who_page(history.who(request.app.state.ledger, query, on_record), zone)
+    on_record = reads.async_recorder(request, who, case, _given(actor=actor, actor_kind=actor_kind, org=org,
+                                                                target=target, action=action, **{"from": start}, to=to,
+                                                                cursor=cursor, limit=limit, known_at=known_at, tz=tz))
+    return json.who_page(await history.who_async(request.app.state.reader, query, on_record), zone)
 
 
 @router.get("/actors/{id}", summary="everything an actor did, with their state at each moment")

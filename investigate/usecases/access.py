@@ -8,12 +8,13 @@ once, when it is made. Every face that answers a read of ledger contents records
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import secrets
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,14 +180,28 @@ class ReadRecorder:
 
     def record(self, read: Read) -> StoredRead:
         """Put ``read`` on the record; returns once it is committed, raises if it cannot be."""
+        try:
+            return self._submit(read).result(timeout=self._wait_s)
+        except FutureTimeout:  # recorded later or never: either way, not answered
+            raise self._late() from None
+
+    async def record_async(self, read: Read) -> StoredRead:
+        """``record`` awaited on an event loop: the caller holds no thread while the batch commits."""
+        try:
+            async with asyncio.timeout(self._wait_s):
+                return await asyncio.wrap_future(self._submit(read))
+        except TimeoutError:
+            raise self._late() from None
+
+    def _submit(self, read: Read) -> Future[StoredRead]:
         if self._closed:
             raise ServiceUnavailable("the server is stopping: the read could not be put on the record")
         done: Future[StoredRead] = Future()
         self._waiting.put((read, done))
-        try:
-            return done.result(timeout=self._wait_s)
-        except FutureTimeout:  # recorded later or never: either way, not answered
-            raise ServiceUnavailable(f"the read was not put on the record within {self._wait_s:g} s") from None
+        return done
+
+    def _late(self) -> ServiceUnavailable:
+        return ServiceUnavailable(f"the read was not put on the record within {self._wait_s:g} s")
 
     def close(self) -> None:
         """Record what is waiting, then stop."""
@@ -219,13 +234,22 @@ class ReadRecorder:
                 answers = unit.record_reads([read for read, _ in batch])
         except Exception as exc:  # nothing of the batch was recorded: each caller hears why
             for _, done in batch:
-                done.set_exception(exc)
+                _tell(done, exc)
             return
         for (_, done), answer in zip(batch, answers, strict=True):
-            if isinstance(answer, TokenRefused):
-                done.set_exception(Unauthenticated(answer.reason))
-            else:
-                done.set_result(answer)
+            _tell(done, Unauthenticated(answer.reason) if isinstance(answer, TokenRefused) else answer)
+
+
+def _tell(done: Future[StoredRead], answer: StoredRead | Exception) -> None:
+    """Answer a caller, unless it stopped waiting: an awaiting request that timed out or whose client
+    went away cancels its future (its read stays recorded, unanswered), and the recorder goes on."""
+    try:
+        if isinstance(answer, Exception):
+            done.set_exception(answer)
+        else:
+            done.set_result(answer)
+    except InvalidStateError:
+        pass
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ see a batch land between them. What each event did comes from the pure folds in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from auditlog.domain.access import UNLIMITED, Scope
 from auditlog.domain.account import AccountState
@@ -21,9 +22,13 @@ from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.read import LedgerEvent, WhoFilter
 
+if TYPE_CHECKING:  # the CLI never needs the event loop's reader (nor its pool's import)
+    from auditlog.ledger.reader import AsyncReader
+
 # called once a query is found well-formed and before anything is read: each face puts the read on
 # the record there (the reads log), and a failure to record stops the read
 OnRecord = Callable[[], None] | None
+AsyncOnRecord = Callable[[], Awaitable[None]]  # the same, awaited on a server's event loop
 
 TICK = timedelta(microseconds=1)  # Postgres keeps microseconds: "before T" is "at T - 1us"
 
@@ -47,12 +52,24 @@ class StateAnswer:
 
 
 def state_at(ledger: Ledger, query: StateQuery, before_read: OnRecord = None) -> StateAnswer:
-    _aware({"at": query.at, "known_at": query.known_at})
-    _account_in_scope(query.scope, query.account)
+    _check_state(query)
     _put_on_record(before_read)
     with ledger.reading() as unit:
         state = unit.state_at(query.account, query.at, query.known_at)
     return StateAnswer(query.account, query.at, query.known_at, state)
+
+
+async def state_at_async(reader: AsyncReader, query: StateQuery, before_read: AsyncOnRecord) -> StateAnswer:
+    """``state_at`` for a server's event loop (the API's): the same checks and answer."""
+    _check_state(query)
+    await before_read()
+    state = await reader.state_at(query.account, query.at, query.known_at)
+    return StateAnswer(query.account, query.at, query.known_at, state)
+
+
+def _check_state(query: StateQuery) -> None:
+    _aware({"at": query.at, "known_at": query.known_at})
+    _account_in_scope(query.scope, query.account)
 
 
 # -- who -----------------------------------------------------------------------------------
@@ -83,6 +100,21 @@ class WhoPage:
 
 def who(ledger: Ledger, query: WhoQuery, before_read: OnRecord = None) -> WhoPage:
     """One page of matching events in event-time order."""
+    where, after = _who_filter(query)
+    _put_on_record(before_read)
+    with ledger.reading() as unit:
+        rows = unit.who(where, limit=query.limit + 1, after=after)  # one more: is there a next page?
+    return _who_page(rows, query.limit)
+
+
+async def who_async(reader: AsyncReader, query: WhoQuery, before_read: AsyncOnRecord) -> WhoPage:
+    """``who`` for a server's event loop (the API's): the same checks and page."""
+    where, after = _who_filter(query)
+    await before_read()
+    return _who_page(await reader.who(where, limit=query.limit + 1, after=after), query.limit)
+
+
+def _who_filter(query: WhoQuery) -> tuple[WhoFilter, tuple[datetime, int] | None]:
     if query.limit < 1:
         raise Refused(Field("limit"), ": must be at least 1")
     _aware({"from": query.start, "to": query.end, "known_at": query.known_at})
@@ -90,11 +122,12 @@ def who(ledger: Ledger, query: WhoQuery, before_read: OnRecord = None) -> WhoPag
     where = WhoFilter(actor=query.actor, actor_kind=query.actor_kind, org=query.org, target=query.target,
                       action=query.action, start=query.start, end=query.end, known_at=query.known_at,
                       **_scoped(query.scope))
-    _put_on_record(before_read)
-    with ledger.reading() as unit:
-        rows = unit.who(where, limit=query.limit + 1, after=after)  # one more: is there a next page?
-    page = tuple(rows[: query.limit])
-    more = len(rows) > query.limit
+    return where, after
+
+
+def _who_page(rows: list[LedgerEvent], limit: int) -> WhoPage:
+    page = tuple(rows[:limit])
+    more = len(rows) > limit
     return WhoPage(page, cursor(page[-1]) if more and page else None)
 
 

@@ -1,10 +1,12 @@
-"""The API's read recorder, as logic: the hand-over between request threads and its own thread.
-(Real appends, concurrent callers, token refusals and the chain: tests/integration/
-test_chained_concurrency.py.) The ledger here is a stand-in whose unit of work records what it
-was given, fails, or waits: what is tested is the recorder's waiting, not Postgres."""
+"""The API's read recorder, as logic: the hand-over between request threads (``record``) or an
+event loop's tasks (``record_async``) and its own thread. (Real appends, concurrent callers, token
+refusals and the chain: tests/integration/test_chained_concurrency.py.) The ledger here is a
+stand-in whose unit of work records what it was given, fails, or waits: what is tested is the
+recorder's waiting, not Postgres."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -106,3 +108,72 @@ def test_a_closed_recorder_refuses() -> None:
     recorder.close()
     with pytest.raises(ServiceUnavailable, match="stopping"):
         recorder.record(READ)
+
+
+# -- awaited on an event loop (the API's state and who) ---------------------------------------
+
+
+def test_an_awaited_read_is_answered_once_its_batch_is_recorded() -> None:
+    ledger = _Ledger()
+    recorder = _recorder(ledger)
+    stored = asyncio.run(recorder.record_async(READ))
+    recorder.close()
+    assert (stored.case_id, ledger.batches) == ("C-1", [1])
+
+
+def test_awaiting_callers_share_a_batch_and_hold_no_thread() -> None:
+    hold = threading.Event()
+    ledger = _Ledger(hold=hold)
+    recorder = _recorder(ledger)
+    threads_before = threading.active_count()
+
+    async def callers() -> list[StoredRead]:
+        first = asyncio.create_task(recorder.record_async(READ))
+        while not ledger.entered.is_set():  # the first read's batch is open, held
+            await asyncio.sleep(0.01)
+        rest = [asyncio.create_task(recorder.record_async(READ)) for _ in range(5)]
+        while recorder._waiting.qsize() < 5:
+            await asyncio.sleep(0.01)
+        assert threading.active_count() == threads_before  # six callers wait, no thread each
+        hold.set()
+        return list(await asyncio.gather(first, *rest))
+
+    answers = asyncio.run(asyncio.wait_for(callers(), 5))
+    recorder.close()
+    assert len(answers) == 6 and ledger.batches == [1, 5]
+
+
+def test_an_awaited_read_of_a_failed_batch_hears_why() -> None:
+    recorder = _recorder(_Ledger(failure=AuditError("Postgres error: permission denied for table reads")))
+    with pytest.raises(AuditError, match="permission denied"):
+        asyncio.run(recorder.record_async(READ))
+    recorder.close()
+
+
+def test_an_awaited_read_not_recorded_in_time_is_not_answered() -> None:
+    hold = threading.Event()
+    recorder = _recorder(_Ledger(hold=hold), wait_s=0.2)
+    with pytest.raises(ServiceUnavailable, match="not put on the record within 0.2 s"):
+        asyncio.run(recorder.record_async(READ))
+    hold.set()
+    recorder.close()
+
+
+def test_a_closed_recorder_refuses_an_awaited_read() -> None:
+    recorder = _recorder(_Ledger())
+    recorder.close()
+    with pytest.raises(ServiceUnavailable, match="stopping"):
+        asyncio.run(recorder.record_async(READ))
+
+
+def test_a_caller_that_stopped_waiting_does_not_stop_the_recorder() -> None:
+    hold = threading.Event()
+    ledger = _Ledger(hold=hold)
+    recorder = _recorder(ledger, wait_s=0.2)
+    with pytest.raises(ServiceUnavailable):  # its future is cancelled while its batch is held
+        asyncio.run(recorder.record_async(READ))
+    hold.set()
+    ledger.hold = None
+    stored = recorder.record(READ)  # the recorder's thread is still there to record the next read
+    recorder.close()
+    assert stored.case_id == "C-1" and ledger.batches == [1, 1]
