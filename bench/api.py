@@ -29,8 +29,10 @@ import httpx
 import psycopg
 
 from auditlog.domain.access import Role, Scope
+from auditlog.domain.account import SNAPSHOT_EVERY
 from auditlog.investigate.usecases.access import create_token
 from auditlog.investigate.usecases.history import StateQuery, WhoQuery, state_at, who
+from auditlog.investigate.usecases.snapshots import SnapshotQuery, write_snapshots
 from auditlog.ledger.gateway import Ledger
 from bench._server import bench_database
 from bench._timing import p50_p99
@@ -140,6 +142,9 @@ def main() -> None:
             started = time.perf_counter()
             fill(ledger, ROWS, random.Random(ROWS))
             fill_s = time.perf_counter() - started
+            started = time.perf_counter()  # the snapshots the projector keeps, every SNAPSHOT_EVERY events
+            snapshots = write_snapshots(ledger, SnapshotQuery()).total
+            snapshot_s = time.perf_counter() - started
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE events")
             token = create_token(ledger, Role.INVESTIGATOR, Scope(), 3600, "bench").token
@@ -160,7 +165,9 @@ def main() -> None:
                                  "FROM reads").fetchone()
         p50, p99 = p50_p99(times)
     report("api", {
-        "ledger_rows": ROWS, "fill_seconds": round(fill_s, 1), "clients": CLIENTS, "server_workers": WORKERS,
+        "ledger_rows": ROWS, "fill_seconds": round(fill_s, 1), "snapshots": snapshots,
+        "snapshot_every": SNAPSHOT_EVERY, "snapshot_seconds": round(snapshot_s, 1),
+        "clients": CLIENTS, "server_workers": WORKERS,
         "requests": len(times), "errors": len(errors), "reads_recorded": int(row[0]) if row else 0,
         "reads_chain_unbroken": bool(chain and chain[0]),
         "requests_per_s": round(len(times) / seconds), "p50_ms": round(p50, 1), "p99_ms": round(p99, 1),

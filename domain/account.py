@@ -129,6 +129,13 @@ def fold(account_id: str, events: Iterable[AdminAction], start: AccountState | N
     return state
 
 
+# Snapshots store an account's state every SNAPSHOT_EVERY events of its history, so a state question
+# folds at most SNAPSHOT_EVERY - 1 events after one. 25: at ~12 us an event (decoding its payload,
+# folding it) the worst fold is ~0.3 ms, for a snapshot row (~0.4 KB) per 25 events (~21 KB of
+# events): ~2% more storage. 100 made the API's state answers ~4x the work.
+SNAPSHOT_EVERY = 25
+
+
 def state_to_plain(state: AccountState) -> dict[str, Any]:
     """JSON-ready form of a state (snapshots store it); ``state_from_plain`` reverses it."""
     return {

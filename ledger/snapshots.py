@@ -18,14 +18,14 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from auditlog.domain.account import AccountState, apply, state_from_plain, state_to_plain
+from auditlog.domain.account import SNAPSHOT_EVERY, AccountState, apply, state_from_plain, state_to_plain
 from auditlog.domain.plain import from_plain
 from auditlog.ledger.db import translated_errors
 from auditlog.ledger.feed import Page
 from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.sql import query
 
-DEFAULT_EVERY = 100
+DEFAULT_EVERY = SNAPSHOT_EVERY
 
 
 def watermark(conn: psycopg.Connection) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from auditlog.domain.account import SNAPSHOT_EVERY
 from auditlog.domain.settings import Settings
 from auditlog.investigate.cli._options import Subparsers, command, open_ledger, print_lines
 
@@ -13,10 +14,11 @@ def register(sub: Subparsers) -> None:
                        "Fold accounts' histories and store their state every N "
                        "events; snapshots stale after late events are replaced. Answers never depend on "
                        "snapshots being fresh, only speed does: run it after ingest, or on a timer.",
-                       ("auditlog snapshot", "auditlog snapshot acct-hos-0001 --every 50"))
+                       ("auditlog snapshot", "auditlog snapshot acct-hos-0001 --every 10"))
     snapshot.add_argument("accounts", nargs="*", help="accounts to refresh (default: every account "
                           "with at least N events)")
-    snapshot.add_argument("--every", type=int, default=100, metavar="N", help="events between snapshots (default 100)")
+    snapshot.add_argument("--every", type=int, default=SNAPSHOT_EVERY, metavar="N",
+                          help=f"events between snapshots (default {SNAPSHOT_EVERY})")
     snapshot.set_defaults(handler=run_snapshot)
 
 

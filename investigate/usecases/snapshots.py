@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.gateway import Ledger
+from auditlog.ledger.snapshots import DEFAULT_EVERY
 
 
 @dataclass(frozen=True)
 class SnapshotQuery:
     accounts: tuple[str, ...] = ()  # empty: every account with at least ``every`` events
-    every: int = 100  # events between snapshots
+    every: int = DEFAULT_EVERY  # events between snapshots
 
 
 @dataclass(frozen=True)
