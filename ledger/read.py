@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -56,29 +57,45 @@ def who(
 ) -> list[LedgerEvent]:
     """One page of matching events in event-time order; pass the last row's
     ``(occurred_at, seq)`` as ``after`` for the next page."""
-    params = who_params(where, limit, after)
+    statement, params = who_query(where, limit, after)
     with translated_errors():
-        return [row_to_event(row) for row in conn.execute(query("who"), params).fetchall()]
+        return [row_to_event(row) for row in conn.execute(statement, params).fetchall()]
 
 
-def who_params(where: WhoFilter, limit: int, after: tuple[datetime, int] | None) -> dict[str, Any]:
-    """The who query's parameters (``query("who")``)."""
-    return {
-        "actor": where.actor,
-        "actor_kind": where.actor_kind,
-        "org": where.org,
-        "target": where.target,
-        "action": where.action,
-        "from": where.start,
-        "to": where.end,
-        "known_at": where.known_at,
-        "scoped": where.scope_orgs is not None,
-        "orgs": list(where.scope_orgs or ()),
-        "accounts": list(where.scope_accounts),
-        "after_time": after[0] if after else None,
-        "after_seq": after[1] if after else None,
-        "limit": limit,
-    }
+# who.sql's filters and their conditions: a statement holds only those of the filters given
+_WHO_CONDITIONS: tuple[tuple[str, str], ...] = (
+    ("actor", "actor_id = %(actor)s::text"),
+    ("actor_kind", "actor_kind = %(actor_kind)s::text"),
+    ("org", "actor_org = %(org)s::text"),
+    ("target", "target_id = %(target)s::text"),
+    ("action", "action = %(action)s::text"),
+    ("from", "occurred_at >= %(from)s::timestamptz"),
+    ("to", "occurred_at <= %(to)s::timestamptz"),
+    ("known_at", "recorded_at <= %(known_at)s::timestamptz"),
+    ("scope", "(actor_org = ANY(%(orgs)s::text[]) OR target_id = ANY(%(accounts)s::text[]))"),
+    ("after", "(occurred_at, seq) > (%(after_time)s::timestamptz, %(after_seq)s::bigint)"),
+)
+
+
+def who_query(where: WhoFilter, limit: int, after: tuple[datetime, int] | None) -> tuple[str, dict[str, Any]]:
+    """The who statement for the filters given, and its parameters."""
+    given = {"actor": where.actor, "actor_kind": where.actor_kind, "org": where.org, "target": where.target,
+             "action": where.action, "from": where.start, "to": where.end, "known_at": where.known_at}
+    params: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    present = set(params)
+    if where.scope_orgs is not None:
+        present.add("scope")
+        params.update(orgs=list(where.scope_orgs), accounts=list(where.scope_accounts))
+    if after is not None:
+        present.add("after")
+        params.update(after_time=after[0], after_seq=after[1])
+    return who_statement(frozenset(present)), {**params, "limit": limit}
+
+
+@cache
+def who_statement(present: frozenset[str]) -> str:
+    conditions = [condition for name, condition in _WHO_CONDITIONS if name in present]
+    return query("who").replace("WHERE {filters}", "WHERE " + ("\n  AND ".join(conditions) or "true"))
 
 
 def who_all(conn: psycopg.Connection, where: WhoFilter, *, page: int = 1000) -> list[LedgerEvent]:

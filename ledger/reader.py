@@ -23,8 +23,7 @@ from auditlog.domain.account import AccountState
 from auditlog.domain.errors import ServiceUnavailable
 from auditlog.ledger import roles
 from auditlog.ledger.db import first_line, translated_errors
-from auditlog.ledger.read import LedgerEvent, WhoFilter, row_to_event, who_params
-from auditlog.ledger.sql import query
+from auditlog.ledger.read import LedgerEvent, WhoFilter, row_to_event, who_query
 from auditlog.ledger.state import state_from_rows, state_params, state_statement
 
 _CONNECT_TIMEOUT_S = 10
@@ -61,7 +60,7 @@ class AsyncReader:
     async def who(self, where: WhoFilter, *, limit: int,
                   after: tuple[datetime, int] | None = None) -> list[LedgerEvent]:
         """``ledger.read.who``."""
-        return [row_to_event(row) for row in await self._rows(query("who"), who_params(where, limit, after))]
+        return [row_to_event(row) for row in await self._rows(*who_query(where, limit, after))]
 
     async def _rows(self, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         async with self._connection() as conn, conn.cursor() as cursor:
