@@ -63,7 +63,7 @@ def who(
 
 
 # who.sql's filters and their conditions: a statement holds only those of the filters given
-_WHO_CONDITIONS: tuple[tuple[str, str], ...] = (
+WHO_CONDITIONS: tuple[tuple[str, str], ...] = (
     ("actor", "actor_id = %(actor)s::text"),
     ("actor_kind", "actor_kind = %(actor_kind)s::text"),
     ("org", "actor_org = %(org)s::text"),
@@ -94,7 +94,7 @@ def who_query(where: WhoFilter, limit: int, after: tuple[datetime, int] | None) 
 
 @cache
 def who_statement(present: frozenset[str]) -> str:
-    conditions = [condition for name, condition in _WHO_CONDITIONS if name in present]
+    conditions = [condition for name, condition in WHO_CONDITIONS if name in present]
     return query("who").replace("WHERE {filters}", "WHERE " + ("\n  AND ".join(conditions) or "true"))
 
 
