@@ -10,6 +10,7 @@ no transaction. The statements and the folds are ``ledger.state``'s and ``ledger
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from auditlog.domain.account import AccountState
@@ -30,8 +32,19 @@ _CONNECT_TIMEOUT_S = 10
 _AS_READER = sql.SQL("SET ROLE {}; SET default_transaction_read_only = on").format(sql.Identifier(roles.READER))
 
 
+_DECODER = json.JSONDecoder()
+
+
+def _json(data: str | bytes) -> Any:
+    """A jsonb value (an event's payload, a snapshot's state) as Python: ``json.loads`` without its
+    encoding sniffing and trailing-text check, as Postgres sends one UTF-8 document with nothing
+    around it (2.7 us a payload against 4.0; state and who decode one an event)."""
+    return _DECODER.raw_decode(data if isinstance(data, str) else data.decode())[0]
+
+
 async def _as_reader(conn: psycopg.AsyncConnection[Any]) -> None:
     await conn.execute(_AS_READER)
+    set_json_loads(_json, conn)
 
 
 class AsyncReader:

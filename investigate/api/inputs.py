@@ -67,14 +67,24 @@ async def known_parameters_only(request: Request) -> None:
     """Refuse a query parameter the route does not take: a misspelt filter (``acter=``) must not
     quietly answer with every event. Async: it asks nothing, so it need not wait for a thread."""
     route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if getattr(route, "dependant", None) is None:
         return
-    known = _query_names(dependant)
+    known = _route_query_names(route)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise BadInput(f"unknown query parameter {unknown[0][:60]!r}; this route takes "
                        f"{', '.join(sorted(known)) or 'none'}")
+
+
+_QUERY_NAMES: dict[str, frozenset[str]] = {}  # a route's unique_id -> its query parameters' names
+
+
+def _route_query_names(route: Any) -> frozenset[str]:
+    """Worked out once a route (routes are declared once, in the routers' modules)."""
+    known = _QUERY_NAMES.get(route.unique_id)
+    if known is None:
+        known = _QUERY_NAMES[route.unique_id] = frozenset(_query_names(route.dependant))
+    return known
 
 
 def _query_names(dependant: Any) -> set[str]:
