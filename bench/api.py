@@ -11,9 +11,8 @@ both workers must still make one chain (``reads_chain_unbroken``).
 
 Before the load, the snapshots the projector would keep (every SNAPSHOT_EVERY events) are
 backfilled. Measured (1,000,000 events, two runs): 967 and 936 requests/s, p50 50-52 ms, p99
-92-95 ms; before state and
-who ran on the event loop, 512/s, p99 177 ms; before reads were recorded a batch at a time,
-230/s, p99 387 ms (README, "Speed").
+92-95 ms; before state and who ran on the event loop, 512/s, p99 177 ms; before reads were
+recorded a batch at a time, 230/s, p99 387 ms (README, "Speed").
 """
 
 from __future__ import annotations
