@@ -2,7 +2,9 @@
 
 Every answer is read in one unit of work (``ledger.reading()``: one read-only snapshot), so
 an answer made of several queries (the state before a window and the events in it) cannot
-see a batch land between them. What each event did comes from the pure folds in ``domain``.
+see a batch land between them. ``state_at_async`` and ``who_async`` (the API's, on its event
+loop) ask the ``AsyncReader`` instead: one statement an answer, itself one snapshot. What each
+event did comes from the pure folds in ``domain``.
 """
 
 from __future__ import annotations
