@@ -22,9 +22,10 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from auditlog.domain.account import SNAPSHOT_EVERY
 from auditlog.domain.model import Actor, AdminAction, Change, Target, new_event_id
 from auditlog.ledger.append import Incoming, append_batch
-from auditlog.ledger.snapshots import DEFAULT_EVERY, refresh_snapshots
+from auditlog.ledger.snapshots import refresh_snapshots
 from auditlog.ledger.state import state_at, state_by_replay
 from bench._server import bench_database, eventsourcing_env
 from bench._timing import latencies_ms, p50_p99
@@ -104,7 +105,7 @@ def es_load(app: EsAccounts, events: list[AdminAction]) -> Any:
 
 def main() -> None:
     rng = random.Random(5)
-    figures: dict[str, Any] = {"queries": QUERIES, "snapshot_every": DEFAULT_EVERY}
+    figures: dict[str, Any] = {"queries": QUERIES, "snapshot_every": SNAPSHOT_EVERY}
     with bench_database("state") as url, psycopg.connect(url, autocommit=True) as conn:
         app = eventsourcing_app(url)
         offset = 0

@@ -25,8 +25,6 @@ from auditlog.ledger.feed import Page
 from auditlog.ledger.locks import INSERT_FENCE
 from auditlog.ledger.sql import query
 
-DEFAULT_EVERY = SNAPSHOT_EVERY
-
 
 def watermark(conn: psycopg.Connection) -> int:
     """A seq such that every event with seq <= it is committed and visible, and every
@@ -46,7 +44,7 @@ def live_generation(conn: psycopg.Connection) -> int:
     return int(row[0]) if row else 1
 
 
-def refresh_snapshots(conn: psycopg.Connection, account: str, every: int = DEFAULT_EVERY,
+def refresh_snapshots(conn: psycopg.Connection, account: str, every: int = SNAPSHOT_EVERY,
                       generation: int | None = None) -> int:
     """Bring ``account``'s snapshots (in ``generation``, default the live one) up to date;
     return how many were written."""
@@ -83,7 +81,7 @@ def refresh_snapshots(conn: psycopg.Connection, account: str, every: int = DEFAU
     return written
 
 
-def accounts_to_snapshot(conn: psycopg.Connection, every: int = DEFAULT_EVERY) -> list[str]:
+def accounts_to_snapshot(conn: psycopg.Connection, every: int = SNAPSHOT_EVERY) -> list[str]:
     """Every account with at least ``every`` events: the ones a snapshot helps."""
     with translated_errors():
         return [row[0] for row in conn.execute(query("accounts_to_snapshot"), {"every": every})]
@@ -98,7 +96,7 @@ class SnapshotsProjection:
 
     name = "snapshots"
 
-    def __init__(self, every: int = DEFAULT_EVERY) -> None:
+    def __init__(self, every: int = SNAPSHOT_EVERY) -> None:
         self.every = every
 
     def apply(self, conn: psycopg.Connection, generation: int, page: Page) -> int:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from auditlog.domain.account import AccountState
+from auditlog.domain.account import SNAPSHOT_EVERY, AccountState
 from auditlog.domain.actor import ActorState
 from auditlog.domain.model import AdminAction
 from auditlog.ledger import (
@@ -311,7 +311,7 @@ class RecordUnit(ReadUnit):
 
 
 class ProjectUnit(ReadUnit):
-    def refresh_snapshots(self, account: str, every: int = snapshots.DEFAULT_EVERY) -> int:
+    def refresh_snapshots(self, account: str, every: int = SNAPSHOT_EVERY) -> int:
         """Into the live generation."""
         return snapshots.refresh_snapshots(self.conn, account, every)
 
@@ -328,7 +328,7 @@ class ProjectUnit(ReadUnit):
     def swap_projection(self, projection: projections.Projection, at: feed.Position) -> int:
         return projections.swap(self.conn, projection, at)
 
-    def accounts_to_snapshot(self, every: int = snapshots.DEFAULT_EVERY) -> list[str]:
+    def accounts_to_snapshot(self, every: int = SNAPSHOT_EVERY) -> list[str]:
         return snapshots.accounts_to_snapshot(self.conn, every)
 
     def store_feed_position(self, consumer: str, at: feed.Position) -> None:

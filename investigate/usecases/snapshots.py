@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditlog.domain.account import SNAPSHOT_EVERY
 from auditlog.investigate.usecases.refusals import Field, Refused
 from auditlog.ledger.gateway import Ledger
-from auditlog.ledger.snapshots import DEFAULT_EVERY
 
 
 @dataclass(frozen=True)
 class SnapshotQuery:
     accounts: tuple[str, ...] = ()  # empty: every account with at least ``every`` events
-    every: int = DEFAULT_EVERY  # events between snapshots
+    every: int = SNAPSHOT_EVERY  # events between snapshots
 
 
 @dataclass(frozen=True)
