@@ -50,6 +50,8 @@ def translated_errors() -> Iterator[None]:
         raise AuditError(f"Postgres error: {first_line(exc)}") from exc
 
 
+CONNECT_TIMEOUT_S = 10  # how long a connection (or a pool's first ones) may take to come
+
 # what Postgres answers a SET ROLE the login may not take
 ROLE_REFUSED = (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege)
 

@@ -30,7 +30,7 @@ from psycopg.rows import namedtuple_row
 from auditlog.domain.errors import AuditError, ServiceUnavailable
 from auditlog.domain.settings import Settings
 from auditlog.ledger import checkpoints, feed, roles, tree_checkpoints
-from auditlog.ledger.db import ROLE_REFUSED, cannot_act_as, first_line, translated_errors
+from auditlog.ledger.db import CONNECT_TIMEOUT_S, ROLE_REFUSED, cannot_act_as, first_line, translated_errors
 from auditlog.ledger.migrate import Migration, migrate
 from auditlog.ledger.units import ProjectUnit, ReadUnit, RecordUnit, WriteUnit
 
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
 Unit = TypeVar("Unit", ReadUnit, WriteUnit, ProjectUnit, RecordUnit)
-
-_CONNECT_TIMEOUT_S = 10
 
 
 class Ledger:
@@ -59,7 +57,7 @@ class Ledger:
             self._pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
                                         kwargs=_CONNECTION_OPTIONS)
             try:
-                self._pool.open(wait=True, timeout=_CONNECT_TIMEOUT_S)
+                self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
             except Exception as exc:  # psycopg_pool.PoolTimeout: the server is not there
                 self._pool.close()
                 raise ServiceUnavailable(f"cannot reach Postgres: {first_line(exc)}") from exc
@@ -158,7 +156,7 @@ class Ledger:
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         if self._pool is not None:
             try:
-                with self._pool.connection(timeout=_CONNECT_TIMEOUT_S) as pooled:
+                with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as pooled:
                     yield pooled
             except psycopg.OperationalError as exc:
                 raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc
@@ -174,7 +172,7 @@ class Ledger:
 
     def _open(self) -> psycopg.Connection[Any]:
         try:
-            conn = psycopg.connect(self.database_url, connect_timeout=_CONNECT_TIMEOUT_S, **_CONNECTION_OPTIONS)
+            conn = psycopg.connect(self.database_url, connect_timeout=CONNECT_TIMEOUT_S, **_CONNECTION_OPTIONS)
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable(f"cannot reach Postgres: {first_line(exc)}") from exc
         try:

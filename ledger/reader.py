@@ -24,11 +24,10 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from auditlog.domain.account import AccountState
 from auditlog.domain.errors import ServiceUnavailable
 from auditlog.ledger import roles
-from auditlog.ledger.db import first_line, translated_errors
+from auditlog.ledger.db import CONNECT_TIMEOUT_S, first_line, translated_errors
 from auditlog.ledger.read import LedgerEvent, WhoFilter, row_to_event, who_query
 from auditlog.ledger.state import state_from_rows, state_params, state_statement
 
-_CONNECT_TIMEOUT_S = 10
 _AS_READER = sql.SQL("SET ROLE {}; SET default_transaction_read_only = on").format(sql.Identifier(roles.READER))
 
 
@@ -48,7 +47,8 @@ async def _as_reader(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 class AsyncReader:
-    def __init__(self, database_url: str, *, size: int = 4) -> None:
+    def __init__(self, database_url: str, *, size: int = 4, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        self._timeout_s = timeout_s
         self._pool = AsyncConnectionPool(database_url, min_size=size, max_size=size, open=False,
                                          kwargs={"autocommit": True}, configure=_as_reader)
 
@@ -56,7 +56,7 @@ class AsyncReader:
         """Connect (``ServiceUnavailable`` when Postgres is not there, or the login may not be the
         reader role: the pool cannot make a connection it may use)."""
         try:
-            await self._pool.open(wait=True, timeout=_CONNECT_TIMEOUT_S)
+            await self._pool.open(wait=True, timeout=self._timeout_s)
         except PoolTimeout as exc:
             await self._pool.close()
             raise ServiceUnavailable(f"cannot reach Postgres as role {roles.READER}: {first_line(exc)} "
@@ -76,18 +76,16 @@ class AsyncReader:
         return [row_to_event(row) for row in await self._rows(*who_query(where, limit, after))]
 
     async def _rows(self, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        async with self._connection() as conn, conn.cursor() as cursor:
-            with translated_errors():
+        with translated_errors():  # a connection lost or a server restarted: 503, with the reason
+            async with self._connection() as conn, conn.cursor() as cursor:
                 await cursor.execute(statement, params)
                 return await cursor.fetchall()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         try:
-            async with self._pool.connection(timeout=_CONNECT_TIMEOUT_S) as conn:
+            async with self._pool.connection(timeout=self._timeout_s) as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise ServiceUnavailable(f"no Postgres connection within {_CONNECT_TIMEOUT_S} s: "
+            raise ServiceUnavailable(f"no Postgres connection within {self._timeout_s:g} s: "
                                      f"{first_line(exc)}") from exc
-        except psycopg.OperationalError as exc:
-            raise ServiceUnavailable(f"Postgres connection failed: {first_line(exc)}") from exc

@@ -1,6 +1,7 @@
 """The event loop's reader (``ledger.reader.AsyncReader``, the API's state and who) against the real
 Postgres: every answer equals the threaded path's (``Ledger.reading()``), with snapshots, late
-events, both clocks, scopes and pages; and its connections are the reader role, read-only."""
+events, both clocks, scopes and pages; its connections are the reader role, read-only; a login
+that may not be the reader role is refused when the reader opens, with the reason."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
-from auditlog.domain.errors import AuditError
+from auditlog.domain.errors import AuditError, ServiceUnavailable
 from auditlog.ledger.gateway import Ledger
 from auditlog.ledger.read import WhoFilter
 from auditlog.ledger.reader import AsyncReader
@@ -113,3 +115,19 @@ def test_its_connections_are_the_reader_role_and_read_only(database_url: str) ->
 
     with pytest.raises(AuditError, match="read-only transaction"):
         _both(database_url, write)
+
+
+def test_a_login_that_may_not_be_the_reader_role_is_refused_at_open_with_the_reason(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS t_not_a_reader")
+        admin.execute("CREATE ROLE t_not_a_reader LOGIN")  # a member of no auditlog role
+    try:
+        async def open_as_outsider() -> None:
+            reader = AsyncReader(make_conninfo(database_url, user="t_not_a_reader"), size=1, timeout_s=1.5)
+            await reader.open()
+
+        with pytest.raises(ServiceUnavailable, match="as role auditlog_reader.*member of auditlog_reader"):
+            asyncio.run(open_as_outsider())
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute("DROP ROLE t_not_a_reader")
