@@ -54,10 +54,19 @@ def _recorder(ledger: _Ledger, **kwargs: Any) -> ReadRecorder:
     return ReadRecorder(cast(Ledger, ledger), **kwargs)
 
 
-def test_a_read_is_answered_once_its_batch_is_recorded() -> None:
+def _ask(recorder: ReadRecorder, how: str) -> StoredRead:
+    """A read put on the record as a request thread does (``record``) or an event loop's task."""
+    return recorder.record(READ) if how == "blocking" else asyncio.run(recorder.record_async(READ))
+
+
+HOW = pytest.mark.parametrize("how", ["blocking", "awaited"])
+
+
+@HOW
+def test_a_read_is_answered_once_its_batch_is_recorded(how: str) -> None:
     ledger = _Ledger()
     recorder = _recorder(ledger)
-    stored = recorder.record(READ)
+    stored = _ask(recorder, how)
     recorder.close()
     assert (stored.case_id, ledger.batches) == ("C-1", [1])
 
@@ -87,38 +96,33 @@ def test_callers_waiting_together_share_a_batch() -> None:
     assert len(answers) == 6 and ledger.batches == [1, 5]
 
 
-def test_every_caller_of_a_failed_batch_hears_why() -> None:
+@HOW
+def test_every_caller_of_a_failed_batch_hears_why(how: str) -> None:
     recorder = _recorder(_Ledger(failure=AuditError("Postgres error: permission denied for table reads")))
     with pytest.raises(AuditError, match="permission denied"):
-        recorder.record(READ)
+        _ask(recorder, how)
     recorder.close()
 
 
-def test_a_read_not_recorded_in_time_is_not_answered() -> None:
+@HOW
+def test_a_read_not_recorded_in_time_is_not_answered(how: str) -> None:
     hold = threading.Event()
     recorder = _recorder(_Ledger(hold=hold), wait_s=0.2)
     with pytest.raises(ServiceUnavailable, match="not put on the record within 0.2 s"):
-        recorder.record(READ)
+        _ask(recorder, how)
     hold.set()
     recorder.close()
 
 
-def test_a_closed_recorder_refuses() -> None:
+@HOW
+def test_a_closed_recorder_refuses(how: str) -> None:
     recorder = _recorder(_Ledger())
     recorder.close()
     with pytest.raises(ServiceUnavailable, match="stopping"):
-        recorder.record(READ)
+        _ask(recorder, how)
 
 
 # -- awaited on an event loop (the API's state and who) ---------------------------------------
-
-
-def test_an_awaited_read_is_answered_once_its_batch_is_recorded() -> None:
-    ledger = _Ledger()
-    recorder = _recorder(ledger)
-    stored = asyncio.run(recorder.record_async(READ))
-    recorder.close()
-    assert (stored.case_id, ledger.batches) == ("C-1", [1])
 
 
 def test_awaiting_callers_share_a_batch_and_hold_no_thread() -> None:
@@ -141,29 +145,6 @@ def test_awaiting_callers_share_a_batch_and_hold_no_thread() -> None:
     answers = asyncio.run(asyncio.wait_for(callers(), 5))
     recorder.close()
     assert len(answers) == 6 and ledger.batches == [1, 5]
-
-
-def test_an_awaited_read_of_a_failed_batch_hears_why() -> None:
-    recorder = _recorder(_Ledger(failure=AuditError("Postgres error: permission denied for table reads")))
-    with pytest.raises(AuditError, match="permission denied"):
-        asyncio.run(recorder.record_async(READ))
-    recorder.close()
-
-
-def test_an_awaited_read_not_recorded_in_time_is_not_answered() -> None:
-    hold = threading.Event()
-    recorder = _recorder(_Ledger(hold=hold), wait_s=0.2)
-    with pytest.raises(ServiceUnavailable, match="not put on the record within 0.2 s"):
-        asyncio.run(recorder.record_async(READ))
-    hold.set()
-    recorder.close()
-
-
-def test_a_closed_recorder_refuses_an_awaited_read() -> None:
-    recorder = _recorder(_Ledger())
-    recorder.close()
-    with pytest.raises(ServiceUnavailable, match="stopping"):
-        asyncio.run(recorder.record_async(READ))
 
 
 def test_a_caller_that_stopped_waiting_does_not_stop_the_recorder() -> None:
